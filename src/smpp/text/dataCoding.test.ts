@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { TextDecoder } from 'node:util';
 import fc from 'fast-check';
 import { DataCoding, decodeText, describeDataCoding, encodeText, isBinaryCoding } from './dataCoding.js';
 import { TextDecodeError, UnrepresentableTextError, UnsupportedDataCodingError } from './errors.js';
