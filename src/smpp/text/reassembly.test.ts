@@ -6,7 +6,12 @@ import { type AddResult, type DroppedSet, Reassembler, type ReassemblyPart } fro
 /** A clock the test moves by hand. */
 function fakeClock(start = 1_000) {
   let t = start;
-  return { now: () => t, advance: (ms: number) => void (t += ms) };
+  return {
+    now: () => t,
+    advance: (ms: number) => {
+      t += ms;
+    },
+  };
 }
 
 function part(key: string, total: number, seq: number, text = `${key}#${seq}`): ReassemblyPart<string> {
