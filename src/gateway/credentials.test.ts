@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { CommandStatus } from '../smpp/codec/status.js';
 import { defaultMtMessagingCredential, defaultSmppsCredential, type Group, type User } from '../store/model.js';
 import { checkBind, checkMt, isLongContent, type MtRequest } from './credentials.js';
 
@@ -16,6 +17,29 @@ function user(over: Partial<User> = {}): User {
 }
 
 const group: Group = { gid: 'g1', enabled: true };
+
+describe('statuses', () => {
+  test('the names are the codec table’s, with the codes of SMPP 3.4 §5.1.3', () => {
+    const refused = checkBind(null, null, '127.0.0.1', 0, false);
+    assert.ok(!refused.ok);
+    assert.equal(CommandStatus[refused.status], 0x0e);
+    const noBind = checkBind(
+      user({ smpps_cred: { authorizations: { bind: false, ip: null }, quotas: { max_bindings: null } } }),
+      group,
+      '::1',
+      0,
+      true,
+    );
+    assert.ok(!noBind.ok);
+    assert.equal(CommandStatus[noBind.status], 0x0d);
+    const denied = checkMt(
+      userWith((c) => (c.authorizations.smpps_send = false)),
+      request(),
+    );
+    assert.ok(!denied.ok);
+    assert.equal(CommandStatus[denied.status], 0x0f);
+  });
+});
 
 describe('checkBind', () => {
   test('a good bind passes with defaults (any address, unlimited bindings)', () => {

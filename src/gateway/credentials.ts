@@ -2,12 +2,14 @@
 // Pure: the user and group records, the peer address and the binding count come in; a status name and a reason for
 // the logs come out. The password itself is verified separately (it is slow and async: see password.ts).
 
+import type { CommandStatus } from '../smpp/codec/status.js';
 import type { Group, User } from '../store/model.js';
 import { compileRegex, FilterRegexError } from './filters.js';
 import { AllowListError, cachedAllowList, isAllowed } from './ipAllowList.js';
 
-/** The command_status names these checks answer with. */
-export type CheckStatus =
+/** The command_status names these checks answer with (SMPP 3.4 §5.1.3; codes via CommandStatus[name]). */
+export type CheckStatus = Extract<
+  keyof typeof CommandStatus,
   | 'ESME_RINVPASWD'
   | 'ESME_RBINDFAIL'
   | 'ESME_RINVSYSID'
@@ -15,7 +17,8 @@ export type CheckStatus =
   | 'ESME_RINVSRCADR'
   | 'ESME_RINVPRTFLG'
   | 'ESME_RSYSERR'
-  | 'ESME_RINVEXPIRY';
+  | 'ESME_RINVEXPIRY'
+>;
 
 /** A refusal: the status to answer with and a human reason for the logs (never sent to the ESME). */
 export interface CheckFailure {
