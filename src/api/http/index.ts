@@ -4,10 +4,12 @@
 export { bearerToken, createBearerCheck, unauthorized } from './auth.js';
 export { DEFAULT_BODY_LIMIT, readBody, readJson } from './body.js';
 export { badRequest, conflict, HttpError, notFound } from './errors.js';
+export { createJsonListener, type JsonListenerOptions, type ListenerLogger } from './listener.js';
 export { type ErrorBody, sendError, sendJson } from './respond.js';
 export { type Handler, type Method, type Reply, type RouteContext, type RouteMatch, Router } from './router.js';
 export {
   expectBoolean,
+  expectNoBody,
   expectNullableNumber,
   expectNumber,
   expectObject,

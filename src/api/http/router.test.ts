@@ -4,6 +4,7 @@ import { HttpError } from './errors.js';
 import { Router } from './router.js';
 
 const reply = (tag: string) => () => ({ status: 200, body: tag });
+const ctx = {} as never;
 
 describe('Router', () => {
   const router = new Router()
@@ -15,9 +16,9 @@ describe('Router', () => {
   it('matches method and path and decodes parameters', () => {
     const m = router.match('GET', '/api/v1/users/a%20b');
     assert.deepEqual(m.params, { uid: 'a b' });
-    assert.deepEqual(m.handler({} as never), { status: 200, body: 'get' });
+    assert.deepEqual(m.handler(ctx), { status: 200, body: 'get' });
     assert.deepEqual(router.match('POST', '/api/v1/users/u1/credit').params, { uid: 'u1' });
-    assert.deepEqual(router.match('GET', '/api/v1/users/').handler({} as never), { status: 200, body: 'list' });
+    assert.deepEqual(router.match('GET', '/api/v1/users/').handler(ctx), { status: 200, body: 'list' });
   });
 
   it('answers 404 for an unknown path and 405 with Allow for a known path under another method', () => {

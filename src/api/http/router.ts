@@ -11,11 +11,13 @@ export interface Reply {
   body: unknown;
 }
 
-/** What a handler receives: the request, its parsed URL and the path parameters. */
+/** What a handler receives: the request, its parsed URL, the path parameters and a size-limited JSON reader. */
 export interface RouteContext {
   req: IncomingMessage;
   url: URL;
   params: Readonly<Record<string, string>>;
+  /** Reads the body as JSON (undefined when empty), within the listener's body limit. */
+  json(): Promise<unknown>;
 }
 
 /** A route handler. */

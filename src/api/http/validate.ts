@@ -109,3 +109,9 @@ export function expectNullableNumber(v: unknown, field: string, rule: NumberRule
     throw badRequest(field, `${(err as Error).message.slice(field.length + 2)} or null`);
   }
 }
+
+/** For actions that take no body: nothing, or an empty object; otherwise 400 naming the first field. */
+export function expectNoBody(v: unknown): void {
+  if (v === undefined) return;
+  rejectUnknownKeys(expectObject(v, ''), [], '');
+}
