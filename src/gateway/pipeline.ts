@@ -1,0 +1,575 @@
+// The MT pipeline (SPEC.md §3, §4; issue #4): from a submitted message to a durable record in its connector's queue.
+//
+// Checks run in this order and the first failure answers (docs/mt-pipeline.md has the table):
+//   0. bind state — the account behind the session still exists and is enabled, and so is its group → ESME_RINVBNDSTS
+//   1. request shape — short_message and message_payload both set → ESME_RINVMSGLEN; a UDH that overruns the message
+//      → ESME_RINVESMCLASS; SAR TLVs incomplete → ESME_RMISSINGOPTPARAM or impossible → ESME_RINVOPTPARAMVAL;
+//      times that cannot be honoured → ESME_RINVSCHED / ESME_RINVEXPIRY
+//   2. authorizations → ESME_RINVSYSID, value filters → their statuses, defaults (credentials.ts checkMt)
+//   3. throughput: one token bucket per user and channel across all its binds → ESME_RTHROTTLED
+//   4. routing over the cached MT routes → ESME_RINVDSTADR when none matches
+//   5. billing: the route's rate per part, early percent, the store's atomic charge → ESME_RSYSERR when short
+//   6. durable enqueue (group-committed by the store) → ESME_RMSGQFUL when the store is full, else ESME_RSYSERR;
+//      what step 5 charged is refunded
+// Only after step 6 has committed does submit() resolve with the message_ids.
+
+import {
+  CommandStatus,
+  type CommandStatusName,
+  parseSmppTime,
+  SmppStatusError,
+  statusName,
+  type Tlvs,
+} from '../smpp/codec/index.js';
+import { tlvsSize, writeTlvs } from '../smpp/codec/tlv.js';
+import type { SessionLogger as GatewayLogger } from '../smpp/session/log.js';
+import { decodeText, describeDataCoding, ESM_CLASS_UDHI, MAX_PARTS, parseUdh, UdhError } from '../smpp/text/index.js';
+import { planCuts, unitOf } from '../smpp/text/limits.js';
+import { type MessageRecord, MessageState, type MtRoute, type UserRecord } from '../store/model.js';
+import type { Accounts } from './accounts.js';
+import { type Bill, billMessage, fromMicros } from './billing.js';
+import { checkMt, type MtRequest } from './credentials.js';
+import type { RoutingContext } from './filters.js';
+import { RoundRobin, routeMt } from './routing.js';
+import { Throttle } from './throttle.js';
+
+/** The front door a message came through: SMPP server binds, or the HTTP API. */
+export type Channel = 'smpps' | 'http';
+
+/**
+ * One message as submitted: the submit_sm fields (data_sm and submit_multi map onto them; the HTTP API builds the
+ * same). Times are SMPP time strings (SMPP 3.4 §7.1.1), '' when absent.
+ */
+export interface MtSubmission {
+  service_type: string;
+  source_addr_ton: number;
+  source_addr_npi: number;
+  source_addr: string;
+  dest_addr_ton: number;
+  dest_addr_npi: number;
+  destination_addr: string;
+  esm_class: number;
+  protocol_id: number;
+  priority_flag: number;
+  schedule_delivery_time: string;
+  validity_period: string;
+  registered_delivery: number;
+  data_coding: number;
+  short_message: Buffer;
+  /** Optional parameters, passed upstream as they came (message_payload, SAR, user_message_reference…). */
+  tlvs?: Tlvs;
+  /** Tags for route filters (HTTP API, interceptors). */
+  tags?: readonly number[];
+  /** HTTP API binary content (needs the hex_content authorization). */
+  hex_content?: boolean;
+}
+
+/** Who submits: the bound principal (SMPP) or the authenticated HTTP user. */
+export interface Submitter {
+  /** The uid. */
+  readonly id: string;
+  /** For the logs. */
+  readonly username?: string;
+}
+
+/** Where a submission comes from, for the logs. */
+export interface SubmitMeta {
+  /** The SMPP session id. */
+  session?: string;
+}
+
+/** The pipeline's answer: the message_ids (one per stored part) once durable, or the status to refuse with. */
+export type SubmitResult =
+  | { ok: true; status: 0; message_ids: string[] }
+  | { ok: false; status: number; reason: string };
+
+/** The amounts a charge or refund moves: a decimal amount of balance and a number of sms_count units. */
+export interface ChargeAmounts {
+  amount: number;
+  smsCount: number;
+}
+
+/** The store's answer to an atomic charge. */
+export type ChargeOutcome = { ok: true } | { ok: false; reason: string };
+
+/** The store methods the pipeline uses. */
+export interface PipelineStore {
+  listMtRoutes(): Promise<MtRoute[]>;
+  charge(uid: string, amounts: ChargeAmounts): Promise<ChargeOutcome>;
+  credit(uid: string, amounts: ChargeAmounts): Promise<unknown>;
+  acceptMessages(records: MessageRecord[]): Promise<void>;
+}
+
+/** Settings the pipeline honours (`[smpp-server]` keys and our own). */
+export interface PipelineSettings {
+  /** Jasmin's `billing_feature`: false turns balance and sms_count quotas off (messages are free). */
+  billing_feature: boolean;
+  /** Jasmin's `log_privacy`: true masks message content in the logs. */
+  log_privacy: boolean;
+  /** Longest a message may wait for delivery, counted from its schedule (or acceptance); also the default. */
+  max_validity_secs: number;
+}
+
+/** Defaults of PipelineSettings: billing on, content logged, 48 hours of validity at most. */
+export const DEFAULT_PIPELINE_SETTINGS: Readonly<PipelineSettings> = {
+  billing_feature: true,
+  log_privacy: false,
+  max_validity_secs: 48 * 3600,
+};
+
+/** A wall clock in epoch milliseconds (records' timestamps, validity, throttling). */
+export interface WallClock {
+  now(): number;
+}
+
+/** Options of an MtPipeline. */
+export interface MtPipelineOptions {
+  store: PipelineStore;
+  accounts: Accounts;
+  settings?: Partial<PipelineSettings>;
+  logger: GatewayLogger;
+  clock?: WallClock;
+  /** Makes one message_id per stored part. */
+  idGenerator: () => string;
+  /** Whether a connector is up right now (failover and round-robin routes prefer those); default all up. */
+  isConnectorUp?: (cid: string) => boolean;
+  /** Token buckets for throughput quotas; default a new Throttle. */
+  throttle?: Throttle;
+}
+
+/** What the shape check learnt about a message. */
+interface Shape {
+  /** The user data without its UDH (what content filters read). */
+  text: Buffer;
+  part: MessageRecord['part'];
+  /** Parts billed: 1 for a single message or one part of a long one; for message_payload, the parts it takes. */
+  parts: number;
+  sar: boolean;
+  payloadLength: number | null;
+  scheduleAt: number | null;
+  expiresAt: number;
+}
+
+interface Refusal {
+  ok: false;
+  status: number;
+  reason: string;
+}
+
+function refuse(status: CommandStatusName, reason: string): Refusal {
+  return { ok: false, status: CommandStatus[status], reason };
+}
+
+/** The user data as text for content filters and logs: decoded when the coding is known, else its octets as latin1. */
+export function contentText(bytes: Buffer, dataCoding: number): string {
+  try {
+    const text = decodeText(bytes, dataCoding);
+    return typeof text === 'string' ? text : text.toString('latin1');
+  } catch {
+    return bytes.toString('latin1');
+  }
+}
+
+/**
+ * The parts a message_payload takes on the air when split with 8-bit reference UDHs (what an SMSC does with it):
+ * GSM 160/153 septets, UCS-2 70/67, 8-bit 140/134 octets. A coding we cannot measure counts in octets.
+ */
+export function payloadParts(payload: Buffer, dataCoding: number): number {
+  let unit: ReturnType<typeof unitOf>;
+  try {
+    unit = unitOf(describeDataCoding(dataCoding).alphabet, dataCoding);
+  } catch {
+    unit = 'octet';
+  }
+  // An odd UCS-2 payload is not a whole number of units: count its octets instead of guessing.
+  if (unit === 'ucs2' && payload.length % 2 !== 0) unit = 'octet';
+  return Math.max(1, planCuts(payload, unit, 'udh8').length - 1);
+}
+
+/** Encodes optional parameters for the record (passed upstream as they came); null when there are none. */
+function encodeTlvs(tlvs: Tlvs | undefined): Buffer | null {
+  if (tlvs === undefined) return null;
+  const size = tlvsSize(tlvs);
+  if (size === 0) return null;
+  const out = Buffer.allocUnsafe(size);
+  writeTlvs(out, 0, tlvs);
+  return out;
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** True when a store error says the store is full (disk or quota): answered ESME_RMSGQFUL instead of ESME_RSYSERR. */
+function isStoreFull(error: unknown): boolean {
+  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    const reason = (e as { reason?: unknown }).reason;
+    if (code === 'SQLITE_FULL' || reason === 'full') return true;
+  }
+  return false;
+}
+
+/**
+ * The MT pipeline. `submit` runs the checks in the documented order and resolves only once every part of the
+ * message is in the store; it never throws (store failures become ESME_RSYSERR / ESME_RMSGQFUL).
+ */
+export class MtPipeline {
+  readonly #store: PipelineStore;
+  readonly #accounts: Accounts;
+  readonly #settings: PipelineSettings;
+  readonly #log: GatewayLogger;
+  readonly #clock: WallClock;
+  readonly #nextId: () => string;
+  readonly #isConnectorUp: (cid: string) => boolean;
+  readonly #throttle: Throttle;
+  readonly #roundRobin = new RoundRobin();
+  #routes: MtRoute[] | undefined;
+  #routesLoad: Promise<MtRoute[]> | undefined;
+  #inflight = 0;
+  #idle: (() => void)[] = [];
+  #closed = false;
+
+  /** Creates the pipeline; routes are read from the store on first use and after invalidateRoutes(). */
+  constructor(options: MtPipelineOptions) {
+    this.#store = options.store;
+    this.#accounts = options.accounts;
+    this.#settings = { ...DEFAULT_PIPELINE_SETTINGS, ...options.settings };
+    this.#log = options.logger;
+    this.#clock = options.clock ?? Date;
+    this.#nextId = options.idGenerator;
+    this.#isConnectorUp = options.isConnectorUp ?? (() => true);
+    this.#throttle = options.throttle ?? new Throttle();
+  }
+
+  /** Submissions being processed right now. */
+  get inflight(): number {
+    return this.#inflight;
+  }
+
+  /** Drops the cached MT routes: the next submit reads them from the store (the admin API calls it on change). */
+  invalidateRoutes(): void {
+    this.#routes = undefined;
+    this.#routesLoad = undefined;
+  }
+
+  /**
+   * Runs one message through the pipeline. `channel` picks the authorization (smpps_send / http_send) and the
+   * throughput quota (smpps_throughput / http_throughput).
+   */
+  async submit(
+    submitter: Submitter,
+    request: MtSubmission,
+    channel: Channel,
+    meta: SubmitMeta = {},
+  ): Promise<SubmitResult> {
+    if (this.#closed) return this.#rejected(submitter, request, meta, refuse('ESME_RSYSERR', 'the gateway is closing'));
+    this.#inflight++;
+    try {
+      const result = await this.#run(submitter, request, channel, meta);
+      if (!result.ok) this.#rejected(submitter, request, meta, result);
+      return result;
+    } catch (error) {
+      // Anything unexpected (a store that throws where it should not) is a system error, never a crash.
+      const result = refuse('ESME_RSYSERR', `internal error: ${errorMessage(error)}`);
+      this.#log.error('mt_internal_error', { session: meta.session, uid: submitter.id, error: errorMessage(error) });
+      return this.#rejected(submitter, request, meta, result);
+    } finally {
+      if (--this.#inflight === 0 && this.#idle.length > 0) {
+        const waiters = this.#idle;
+        this.#idle = [];
+        for (const resolve of waiters) resolve();
+      }
+    }
+  }
+
+  /** Refuses new submissions and resolves once those in flight have finished (committed or refused). */
+  close(): Promise<void> {
+    this.#closed = true;
+    if (this.#inflight === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#idle.push(resolve));
+  }
+
+  async #run(submitter: Submitter, req: MtSubmission, channel: Channel, meta: SubmitMeta): Promise<SubmitResult> {
+    const uid = submitter.id;
+
+    // 0. Bind state: the account may have been disabled or deleted since it bound.
+    const account = await this.#accounts.active(uid);
+    if (!account.ok) return refuse('ESME_RINVBNDSTS', account.reason);
+    const { user, group } = account;
+
+    // 1. Request shape.
+    const now = this.#clock.now();
+    const shape = this.#shape(req, now);
+    if (!shape.ok) return shape;
+
+    // 2. Authorizations, value filters, defaults.
+    const dataCoding = req.data_coding;
+    let content: string | undefined;
+    const text = shape.text;
+    const contentOf = () => {
+      content ??= contentText(text, dataCoding);
+      return content;
+    };
+    const check = checkMt(user, {
+      channel: channel === 'smpps' ? 'smpp' : 'http',
+      source_addr: req.source_addr,
+      destination_addr: req.destination_addr,
+      registered_delivery: req.registered_delivery,
+      priority_flag: req.priority_flag,
+      validity_period: req.validity_period,
+      schedule_delivery_time: req.schedule_delivery_time,
+      // Decoded only when a content filter reads it.
+      get content() {
+        return contentOf();
+      },
+      esm_class: req.esm_class,
+      sar: shape.sar,
+      message_payload_length: shape.payloadLength,
+      parts: shape.parts,
+      hex_content: req.hex_content === true,
+    } satisfies MtRequest);
+    if (!check.ok) return { ok: false, status: CommandStatus[check.status], reason: check.reason };
+    const sourceAddr = check.request.source_addr;
+
+    // 3. Throughput, per user across all its binds of this channel.
+    const quotas = user.mt_messaging_cred.quotas;
+    const rate = channel === 'smpps' ? quotas.smpps_throughput : quotas.http_throughput;
+    if (!this.#throttle.take(`${channel}:${uid}`, 1, rate, now)) {
+      return refuse('ESME_RTHROTTLED', `${user.username} is over its ${channel}_throughput of ${rate}/s`);
+    }
+
+    // 4. Routing.
+    const routes = this.#routes ?? (await this.#loadRoutes());
+    const ctx: RoutingContext = {
+      uid,
+      gid: group.gid,
+      source_addr: sourceAddr,
+      destination_addr: req.destination_addr,
+      get content() {
+        return contentOf();
+      },
+      tags: req.tags ?? [],
+      now,
+    };
+    const choice = routeMt(routes, ctx, { isConnectorUp: this.#isConnectorUp, nextIndex: this.#roundRobin.nextIndex });
+    if (choice === null) return refuse('ESME_RINVDSTADR', `no MT route for ${req.destination_addr}`);
+
+    // 5. Billing.
+    let bill: Bill | null = null;
+    let charged: ChargeAmounts | null = null;
+    if (this.#settings.billing_feature) {
+      try {
+        bill = billMessage(choice.rate, shape.parts, quotas.early_percent);
+      } catch (error) {
+        return refuse('ESME_RSYSERR', `cannot bill route ${choice.route.order}: ${errorMessage(error)}`);
+      }
+      if (needsCharge(user, bill)) {
+        const amounts = { amount: fromMicros(bill.now), smsCount: bill.smsCount };
+        const outcome = await this.#store.charge(uid, amounts);
+        if (!outcome.ok) return refuse('ESME_RSYSERR', `${user.username} cannot pay: ${outcome.reason}`);
+        charged = amounts;
+      }
+    }
+
+    // 6. Durable enqueue: one record per part, each with its own message_id.
+    let record: MessageRecord;
+    try {
+      record = {
+        id: this.#nextId(),
+        uid,
+        cid: choice.cid,
+        route_order: choice.route.order,
+        source_addr_ton: req.source_addr_ton,
+        source_addr_npi: req.source_addr_npi,
+        source_addr: sourceAddr,
+        dest_addr_ton: req.dest_addr_ton,
+        dest_addr_npi: req.dest_addr_npi,
+        destination_addr: req.destination_addr,
+        service_type: req.service_type,
+        esm_class: req.esm_class,
+        protocol_id: req.protocol_id,
+        priority_flag: req.priority_flag,
+        registered_delivery: req.registered_delivery,
+        data_coding: dataCoding,
+        short_message: req.short_message,
+        tlvs: encodeTlvs(req.tlvs),
+        part: shape.part,
+        schedule_at: shape.scheduleAt,
+        expires_at: shape.expiresAt,
+        rate: bill === null ? 0 : fromMicros(bill.total),
+        charged: charged === null ? 0 : charged.amount,
+        status: 'queued',
+        state: MessageState.ENROUTE,
+        upstream_id: null,
+        error_code: 0,
+        attempts: 0,
+        submitted_at: now,
+        updated_at: now,
+        final_at: null,
+        tags: req.tags === undefined ? [] : [...req.tags],
+      };
+      await this.#store.acceptMessages([record]);
+    } catch (error) {
+      if (charged !== null) await this.#refund(uid, charged, meta);
+      const full = isStoreFull(error);
+      this.#log.error('mt_store_error', { session: meta.session, uid, error: errorMessage(error) });
+      return refuse(full ? 'ESME_RMSGQFUL' : 'ESME_RSYSERR', `store refused the message: ${errorMessage(error)}`);
+    }
+
+    this.#log.info('mt_accepted', {
+      session: meta.session,
+      system_id: user.username,
+      message_id: record.id,
+      cid: record.cid,
+      route: record.route_order,
+      parts: shape.parts,
+      source_addr: sourceAddr,
+      destination_addr: req.destination_addr,
+      data_coding: dataCoding,
+      rate: record.rate,
+      charged: record.charged,
+      content: this.#settings.log_privacy ? `** ${text.length} octets **` : contentOf(),
+    });
+    return { ok: true, status: 0, message_ids: [record.id] };
+  }
+
+  /** Step 1: the shape of the message and its times. */
+  #shape(req: MtSubmission, now: number): (Shape & { ok: true }) | Refusal {
+    const tlvs = req.tlvs;
+    const payload = tlvs?.message_payload;
+    // SMPP 3.4 §5.3.2.32 / §4.4.1: short_message and message_payload must not both carry the message.
+    if (payload !== undefined && req.short_message.length > 0) {
+      return refuse('ESME_RINVMSGLEN', 'short_message and message_payload are both set (SMPP 3.4 §5.3.2.32)');
+    }
+    const body = payload ?? req.short_message;
+    let text = body;
+    let part: MessageRecord['part'] = null;
+    if ((req.esm_class & ESM_CLASS_UDHI) !== 0) {
+      try {
+        const udh = parseUdh(body);
+        text = udh.payload;
+        if (udh.concat !== undefined) part = { ref: udh.concat.ref, total: udh.concat.total, seq: udh.concat.seq };
+      } catch (error) {
+        if (!(error instanceof UdhError)) throw error;
+        return refuse('ESME_RINVESMCLASS', `UDHI is set but the user data header is bad: ${error.message}`);
+      }
+    }
+    // SMPP 3.4 §5.3.2.22–24: the three SAR parameters go together.
+    const ref = tlvs?.sar_msg_ref_num;
+    const total = tlvs?.sar_total_segments;
+    const seq = tlvs?.sar_segment_seqnum;
+    const sarCount = (ref === undefined ? 0 : 1) + (total === undefined ? 0 : 1) + (seq === undefined ? 0 : 1);
+    if (sarCount > 0 && sarCount < 3) {
+      return refuse('ESME_RMISSINGOPTPARAM', 'sar_msg_ref_num, sar_total_segments and sar_segment_seqnum go together');
+    }
+    const sar = sarCount === 3;
+    if (sar) {
+      if ((total as number) < 1 || (seq as number) < 1 || (seq as number) > (total as number)) {
+        return refuse('ESME_RINVOPTPARAMVAL', `SAR segment ${seq} of ${total} is impossible`);
+      }
+      // A UDH's concatenation element describes what goes on the air; SAR only when there is none.
+      part ??= { ref: ref as number, total: total as number, seq: seq as number };
+    }
+    let parts = 1;
+    if (payload !== undefined && part === null) {
+      parts = payloadParts(text, req.data_coding);
+      if (parts > MAX_PARTS) {
+        return refuse('ESME_RINVMSGLEN', `message_payload takes ${parts} parts, more than ${MAX_PARTS}`);
+      }
+    }
+
+    // Times (SMPP 3.4 §7.1.1): relative ones count from now. A schedule in the past means now.
+    let scheduleAt: number | null = null;
+    let validityEnd: number | null = null;
+    try {
+      const nowDate = new Date(now);
+      const schedule = parseSmppTime(req.schedule_delivery_time, nowDate, 'schedule_delivery_time');
+      if (schedule !== null && schedule.date.getTime() > now) scheduleAt = schedule.date.getTime();
+      const validity = parseSmppTime(req.validity_period, nowDate, 'validity_period');
+      if (validity !== null) validityEnd = validity.date.getTime();
+    } catch (error) {
+      if (!(error instanceof SmppStatusError)) throw error;
+      return { ok: false, status: error.commandStatus, reason: error.message };
+    }
+    const start = scheduleAt ?? now;
+    if (validityEnd !== null && validityEnd <= start) {
+      return refuse(
+        'ESME_RINVEXPIRY',
+        scheduleAt === null ? 'the validity period has already ended' : 'the validity period ends before the schedule',
+      );
+    }
+    const maxEnd = start + this.#settings.max_validity_secs * 1000;
+    const expiresAt = validityEnd === null ? maxEnd : Math.min(validityEnd, maxEnd);
+    return {
+      ok: true,
+      text,
+      part,
+      parts,
+      sar,
+      payloadLength: payload === undefined ? null : payload.length,
+      scheduleAt,
+      expiresAt,
+    };
+  }
+
+  #loadRoutes(): Promise<MtRoute[]> {
+    if (this.#routesLoad !== undefined) return this.#routesLoad;
+    const load: Promise<MtRoute[]> = this.#store.listMtRoutes().then(
+      (routes) => {
+        const sorted = [...routes].sort((a, b) => b.order - a.order);
+        if (this.#routesLoad === load) {
+          this.#routes = sorted;
+          this.#routesLoad = undefined;
+        }
+        return sorted;
+      },
+      (error: unknown) => {
+        if (this.#routesLoad === load) this.#routesLoad = undefined;
+        throw error;
+      },
+    );
+    this.#routesLoad = load;
+    return load;
+  }
+
+  async #refund(uid: string, amounts: ChargeAmounts, meta: SubmitMeta): Promise<void> {
+    try {
+      await this.#store.credit(uid, amounts);
+      this.#log.info('mt_refunded', {
+        session: meta.session,
+        uid,
+        amount: amounts.amount,
+        sms_count: amounts.smsCount,
+      });
+    } catch (error) {
+      // Nothing more can be done here: the line carries what an operator needs to credit the user by hand.
+      this.#log.error('mt_refund_failed', {
+        session: meta.session,
+        uid,
+        amount: amounts.amount,
+        sms_count: amounts.smsCount,
+        error: errorMessage(error),
+      });
+    }
+  }
+
+  #rejected(submitter: Submitter, req: MtSubmission, meta: SubmitMeta, result: Refusal): Refusal {
+    this.#log.info('mt_rejected', {
+      session: meta.session,
+      system_id: submitter.username,
+      uid: submitter.id,
+      status: statusName(result.status),
+      reason: result.reason,
+      source_addr: req.source_addr,
+      destination_addr: req.destination_addr,
+    });
+    return result;
+  }
+}
+
+/** A charge is needed when a quota can move: a balance and a price, or an sms_count. */
+function needsCharge(user: UserRecord, bill: Bill): boolean {
+  const q = user.mt_messaging_cred.quotas;
+  return (q.balance !== null && bill.total > 0) || q.sms_count !== null;
+}
