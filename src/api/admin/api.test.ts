@@ -440,7 +440,9 @@ describe('admin API', () => {
         'order',
       );
       expectError(await api.request('PUT', '/api/v1/routes/mt/6', { type: 'static', connector: 'c1' }), 404);
+      const calls = api.control.calls.length;
       assert.equal((await api.request('DELETE', '/api/v1/routes/mt/5')).status, 200);
+      assert.deepEqual(api.control.calls.slice(calls), ['routes mt']);
       expectError(await api.request('DELETE', '/api/v1/routes/mt/5'), 404);
     });
 

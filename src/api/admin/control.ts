@@ -63,4 +63,6 @@ export interface AdminControl {
   onAccountsChanged(change: AccountChange): void;
   /** A connector's record was created, changed or removed (settings reload, or stop when removed). */
   onConnectorChanged(cid: string): void;
+  /** An MT or MO route was created, replaced or removed: cached routes are dropped, the next message sees it. */
+  onRoutesChanged(direction: 'mt' | 'mo'): void;
 }

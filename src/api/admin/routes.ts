@@ -25,7 +25,7 @@ function withPathOrder(body: unknown, order: number): unknown {
 
 /** Registers the MT and MO route routes. */
 export function registerRoutes(router: Router, deps: AdminDeps): void {
-  const { store, logger } = deps;
+  const { store, control, logger } = deps;
 
   const typeOfConnector = async (): Promise<(cid: string) => ConnectorType | undefined> => {
     const types = new Map((await store.listConnectors()).map((c) => [c.cid, c.type]));
@@ -55,6 +55,7 @@ export function registerRoutes(router: Router, deps: AdminDeps): void {
     if (replace && existing === undefined) throw notFound('MT route', String(route.order), 'order');
     await checkMtRouteRefs(deps, route, refs);
     await store.putMtRoute(route);
+    control.onRoutesChanged('mt');
     logger.info(replace ? 'admin.route.mt.replaced' : 'admin.route.mt.created', {
       order: route.order,
       type: route.type,
@@ -83,6 +84,7 @@ export function registerRoutes(router: Router, deps: AdminDeps): void {
     if (route === undefined) throw notFound('MT route', params.order, 'order');
     const view = mtRouteView(route, await typeOfConnector());
     await store.deleteMtRoute(route.order);
+    control.onRoutesChanged('mt');
     logger.info('admin.route.mt.removed', { order: route.order });
     return { status: 200, body: view };
   });
@@ -106,6 +108,7 @@ export function registerRoutes(router: Router, deps: AdminDeps): void {
     if (replace && existing === undefined) throw notFound('MO route', String(route.order), 'order');
     await checkMoRouteRefs(deps, route, fields);
     await store.putMoRoute(route);
+    control.onRoutesChanged('mo');
     logger.info(replace ? 'admin.route.mo.replaced' : 'admin.route.mo.created', {
       order: route.order,
       type: route.type,
@@ -133,6 +136,7 @@ export function registerRoutes(router: Router, deps: AdminDeps): void {
     const route = await findMo(parseOrder(params.order));
     if (route === undefined) throw notFound('MO route', params.order, 'order');
     await store.deleteMoRoute(route.order);
+    control.onRoutesChanged('mo');
     logger.info('admin.route.mo.removed', { order: route.order });
     return { status: 200, body: moRouteView(route) };
   });

@@ -78,6 +78,10 @@ export class FakeControl implements AdminControl {
   onConnectorChanged(cid: string): void {
     this.calls.push(`connector ${cid}`);
   }
+  /** Records the change. */
+  onRoutesChanged(direction: 'mt' | 'mo'): void {
+    this.calls.push(`routes ${direction}`);
+  }
 }
 
 /** A logger that keeps every line, to check what was (and was not) logged. */
