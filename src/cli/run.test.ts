@@ -75,10 +75,24 @@ describe('smppgate help and usage', () => {
     const code = await runCli(['start'], {
       stdout: { write: () => true },
       stderr: { write: (s: string) => (stderr += s) },
-      loadStart: () => Promise.reject(Object.assign(new Error('not found'), { code: 'ERR_MODULE_NOT_FOUND' })),
+      loadStart: () =>
+        Promise.reject(
+          Object.assign(new Error("Cannot find module '/x/dist/cli/start.js'"), { code: 'ERR_MODULE_NOT_FOUND' }),
+        ),
     });
     assert.equal(code, 1);
     assert.match(stderr, /daemon is not part of this build/);
+    stderr = '';
+    const broken = await runCli(['start'], {
+      stdout: { write: () => true },
+      stderr: { write: (s: string) => (stderr += s) },
+      loadStart: () =>
+        Promise.reject(
+          Object.assign(new Error("Cannot find module '/x/dist/store/sqlite.js'"), { code: 'ERR_MODULE_NOT_FOUND' }),
+        ),
+    });
+    assert.equal(broken, 1);
+    assert.match(stderr, /^error: Cannot find module '\/x\/dist\/store\/sqlite\.js'/);
     const passed: string[][] = [];
     const started = await runCli(['start', '--config', 'x.cfg'], {
       stdout: { write: () => true },

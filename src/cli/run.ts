@@ -66,8 +66,9 @@ async function runStart(argv: string[], io: Required<CliIo>, load: () => Promise
   try {
     mod = await load();
   } catch (err) {
-    const code = (err as { code?: string }).code;
-    if (code !== 'ERR_MODULE_NOT_FOUND') throw err;
+    // Only start.js itself missing is "not part of this build"; a module it imports missing is a real error.
+    const { code, message } = err as { code?: string; message?: string };
+    if (code !== 'ERR_MODULE_NOT_FOUND' || !/cli[/\\]start\.[jt]s/.test(message ?? '')) throw err;
     io.stderr.write('smppgate start: the daemon is not part of this build (cli/start.js is missing)\n');
     return ExitCode.API_ERROR;
   }
@@ -121,7 +122,12 @@ export async function runCli(argv: readonly string[], options: RunOptions): Prom
   }
   if (first === 'start') {
     const load = options.loadStart ?? (() => import(new URL('./start.js', import.meta.url).href));
-    return runStart(argv.slice(1), io, load);
+    try {
+      return await runStart(argv.slice(1), io, load);
+    } catch (err) {
+      io.stderr.write(`error: ${err instanceof Error ? err.message : String(err)}\n`);
+      return ExitCode.API_ERROR;
+    }
   }
 
   let words = first;
@@ -170,7 +176,7 @@ export async function runCli(argv: readonly string[], options: RunOptions): Prom
       io.stderr.write(`error: ${err.message}${hint}\n`);
       return ExitCode.API_ERROR;
     }
-    io.stderr.write(`error: ${(err as Error).message ?? String(err)}\n`);
+    io.stderr.write(`error: ${err instanceof Error ? err.message : String(err)}\n`);
     return ExitCode.API_ERROR;
   }
 }
