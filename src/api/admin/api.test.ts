@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { type MessageRecord, MessageState } from '../../store/model.js';
+import { createAdminRouter } from './api.js';
 import type { AdminStore } from './deps.js';
-import { MemoryAdminStore, startTestApi, type TestAnswer, type TestApi } from './testing.js';
+import { FakeControl, MemoryAdminStore, MemoryLogger, startTestApi, type TestAnswer, type TestApi } from './testing.js';
 
 type Obj = Record<string, unknown>;
 
@@ -617,5 +619,36 @@ describe('admin API over a fake store', () => {
     assert.deepEqual(b.body, { error: 'internal error' });
     assert.ok(api.logger.lines.some((l) => l.includes('secret internals')));
     store.failWith = null;
+  });
+});
+
+describe('admin API documentation', () => {
+  it('describes every route in docs/openapi.yaml and docs/admin-api.md', () => {
+    const root = new URL('../../../', import.meta.url);
+    const openapi = readFileSync(new URL('docs/openapi.yaml', root), 'utf8');
+    const guide = readFileSync(new URL('docs/admin-api.md', root), 'utf8');
+    const blocks = new Map<string, string>();
+    const starts = [...openapi.matchAll(/^ {2}(\/api\/\S+):$/gm)];
+    starts.forEach((m, i) => blocks.set(m[1], openapi.slice(m.index, starts[i + 1]?.index ?? openapi.length)));
+    const router = createAdminRouter({
+      store: new MemoryAdminStore(),
+      control: new FakeControl(),
+      logger: new MemoryLogger(),
+    });
+    for (const { method, pattern } of router.list()) {
+      const path = pattern.replace(/:(\w+)/g, '{$1}');
+      const block = blocks.get(path);
+      assert.ok(block !== undefined, `${path} missing from openapi.yaml`);
+      assert.match(
+        block,
+        new RegExp(`^ {4}${method.toLowerCase()}:`, 'm'),
+        `${method} ${path} missing from openapi.yaml`,
+      );
+      const mo = path.replace('/routes/mo', '/routes/mt');
+      assert.ok(
+        guide.includes(`${method} ${path}`) || guide.includes(`${method} ${mo}`),
+        `${method} ${path} missing from admin-api.md`,
+      );
+    }
   });
 });

@@ -42,12 +42,9 @@ export function mapStoreError(err: unknown): HttpError | null {
   }
 }
 
-/** The admin API as a node:http request listener. */
-export function createAdminApi(options: AdminApiOptions): RequestListener {
-  const deps: AdminDeps = { store: options.store, control: options.control, logger: options.logger ?? silentLogger };
-  const tokenMatches = createBearerCheck(options.token);
+/** The admin API's routes over the given dependencies. */
+export function createAdminRouter(deps: AdminDeps): Router {
   const router = new Router();
-
   router.add('GET', '/api/v1/health', () => ({ status: 200, body: { status: 'ok', version: VERSION } }));
   registerGroups(router, deps);
   registerUsers(router, deps);
@@ -70,6 +67,14 @@ export function createAdminApi(options: AdminApiOptions): RequestListener {
     const [stats, queues] = await Promise.all([deps.control.stats(), deps.store.queueDepths()]);
     return { status: 200, body: { ...stats, queues } };
   });
+  return router;
+}
+
+/** The admin API as a node:http request listener. */
+export function createAdminApi(options: AdminApiOptions): RequestListener {
+  const deps: AdminDeps = { store: options.store, control: options.control, logger: options.logger ?? silentLogger };
+  const tokenMatches = createBearerCheck(options.token);
+  const router = createAdminRouter(deps);
 
   return createJsonListener({
     router,

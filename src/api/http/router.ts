@@ -52,6 +52,11 @@ export class Router {
     return this;
   }
 
+  /** Every registered method and pattern, in registration order (for documentation checks). */
+  list(): { method: Method; pattern: string }[] {
+    return this.#routes.map((r) => ({ method: r.method, pattern: `/${r.segments.join('/')}` }));
+  }
+
   /** Finds the handler for a request; throws HttpError 404, 405 (with Allow) or 400 (bad percent-encoding). */
   match(method: string, pathname: string): RouteMatch {
     const parts = split(pathname);
