@@ -139,6 +139,12 @@ describe('decodePdu: mandatory fields', () => {
   it('sm_length beyond the body → ESME_RINVMSGLEN', () => {
     expectDecodeError(submitSm({ short_message: [10, 0x41, 0x42] }), 0x01, 'sm_length');
   });
+  it('sm_length one past the body → ESME_RINVMSGLEN, even with more octets after the frame', () => {
+    const frame = submitSm({ short_message: [3, 0x41, 0x42] });
+    expectDecodeError(frame, 0x01, 'sm_length');
+    const inLarger = Buffer.concat([frame, Buffer.from([0x43, 0, 0])]).subarray(0, frame.length);
+    expectDecodeError(inLarger, 0x01, 'sm_length');
+  });
   it('sm_length 255 → ESME_RINVMSGLEN', () => {
     expectDecodeError(submitSm({ short_message: [255, ...new Array<number>(255).fill(0x41)] }), 0x01, 'sm_length');
   });
