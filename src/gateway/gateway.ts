@@ -95,12 +95,27 @@ export class Gateway {
   }
 
   /**
-   * Accounts or routes changed (the admin API calls it after every write): cached users, groups and MT routes are
-   * dropped, so bound sessions see the change on their next submit.
+   * Accounts or routes changed: cached users, groups and MT routes are dropped, so bound sessions see the change on
+   * their next submit.
    */
   invalidate(): void {
     this.accounts.invalidate();
     this.pipeline.invalidateRoutes();
+  }
+
+  /** A user or group was created, changed or removed (admin API): bound sessions see it on their next request. */
+  onAccountsChanged(): void {
+    this.accounts.invalidate();
+  }
+
+  /** MT or MO routes changed (admin API): the next submit routes over the new MT table. */
+  onRoutesChanged(direction: 'mt' | 'mo'): void {
+    if (direction === 'mt') this.pipeline.invalidateRoutes();
+  }
+
+  /** MT figures since start (accepted, refused by status name) for the admin API's stats. */
+  stats(): Readonly<Record<string, number>> {
+    return this.pipeline.counters();
   }
 
   /**

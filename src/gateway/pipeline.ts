@@ -228,6 +228,8 @@ export class MtPipeline {
   #routesLoad: Promise<MtRoute[]> | undefined;
   #inflight = 0;
   #idle: (() => void)[] = [];
+  #accepted = 0;
+  #refusals = new Map<number, number>();
   #closed = false;
 
   /** Creates the pipeline; routes are read from the store on first use and after invalidateRoutes(). */
@@ -245,6 +247,16 @@ export class MtPipeline {
   /** Submissions being processed right now. */
   get inflight(): number {
     return this.#inflight;
+  }
+
+  /** MT figures since start: `mt_accepted`, `mt_refused`, and `mt_refused_<STATUS>` per command_status. */
+  counters(): Record<string, number> {
+    const out: Record<string, number> = { mt_accepted: this.#accepted, mt_refused: 0 };
+    for (const [status, n] of this.#refusals) {
+      out.mt_refused += n;
+      out[`mt_refused_${statusName(status)}`] = n;
+    }
+    return out;
   }
 
   /** Drops the cached MT routes: the next submit reads them from the store (the admin API calls it on change). */
@@ -267,7 +279,8 @@ export class MtPipeline {
     this.#inflight++;
     try {
       const result = await this.#run(submitter, request, channel, meta);
-      if (!result.ok) this.#rejected(submitter, request, meta, result);
+      if (result.ok) this.#accepted++;
+      else this.#rejected(submitter, request, meta, result);
       return result;
     } catch (error) {
       // Anything unexpected (a store that throws where it should not) is a system error, never a crash.
@@ -555,6 +568,7 @@ export class MtPipeline {
   }
 
   #rejected(submitter: Submitter, req: MtSubmission, meta: SubmitMeta, result: Refusal): Refusal {
+    this.#refusals.set(result.status, (this.#refusals.get(result.status) ?? 0) + 1);
     this.#log.info('mt_rejected', {
       session: meta.session,
       system_id: submitter.username,

@@ -1,0 +1,207 @@
+// End to end over real TCP: the SMPP server wired with the Gateway (accounts, pipeline, handlers) and a store, with
+// the `smpp` npm package (node-smpp) as the ESME — a client we did not write.
+
+import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
+import { after, before, describe, it } from 'node:test';
+import { CommandStatus as S } from '../smpp/codec/index.js';
+import { SmppServer } from '../smpp/server/server.js';
+import type { GatewayPrincipal } from './accounts.js';
+import { Gateway } from './gateway.js';
+import { defaultRoute, type MemoryStore, makeUser, memoryLogger, PASSWORD, storeWith } from './pipeline.fixtures.js';
+
+/** The parts of a node-smpp PDU the test reads. */
+interface NodeSmppPdu {
+  command: string;
+  command_status: number;
+  sequence_number: number;
+  message_id?: string;
+  message_state?: number;
+  final_date?: string;
+  error_code?: number;
+  unsuccess_sme?: { destination_addr: string; error_status_code: number }[];
+  response(options?: Record<string, unknown>): NodeSmppPdu;
+}
+
+/** The parts of a node-smpp client session the test drives. */
+interface NodeSmppSession {
+  on(event: string, listener: (pdu: NodeSmppPdu) => void): void;
+  once(event: string, listener: () => void): void;
+  send(pdu: NodeSmppPdu): boolean;
+  close(callback?: () => void): void;
+  destroy(): void;
+  [command: string]: unknown;
+}
+
+const nodeSmpp = createRequire(import.meta.url)('smpp') as {
+  connect(options: { url: string }, listener?: () => void): NodeSmppSession;
+};
+
+function call(session: NodeSmppSession, command: string, options: Record<string, unknown> = {}): Promise<NodeSmppPdu> {
+  return new Promise((resolve, reject) => {
+    const fn = session[command] as (o: Record<string, unknown>, cb: (pdu: NodeSmppPdu) => void) => boolean;
+    const timer = setTimeout(() => reject(new Error(`no ${command}_resp`)), 5000);
+    fn.call(session, options, (pdu) => {
+      clearTimeout(timer);
+      resolve(pdu);
+    });
+  });
+}
+
+function connect(port: number): Promise<NodeSmppSession> {
+  return new Promise((resolve, reject) => {
+    const session = nodeSmpp.connect({ url: `smpp://127.0.0.1:${port}` }, () => resolve(session));
+    session.on('error', (e) => reject(e));
+  });
+}
+
+async function bound(port: number, system_id: string, type = 'transceiver'): Promise<NodeSmppSession> {
+  const session = await connect(port);
+  const resp = await call(session, `bind_${type}`, { system_id, password: PASSWORD });
+  assert.equal(resp.command_status, 0, `bind ${system_id}`);
+  return session;
+}
+
+let store: MemoryStore;
+let gateway: Gateway;
+let server: SmppServer<GatewayPrincipal>;
+let port: number;
+const open: NodeSmppSession[] = [];
+
+before(async () => {
+  store = await storeWith(
+    [
+      await makeUser({ mt: { quotas: { balance: 2 } } }),
+      await makeUser({ uid: 'u2', username: 'user2', smpps: { quotas: { max_bindings: 1 } } }),
+      await makeUser({ uid: 'u3', username: 'user3' }),
+    ],
+    [defaultRoute(0.5, 'sim')],
+  );
+  gateway = new Gateway({ store, logger: memoryLogger(), settings: { billing_feature: true } });
+  server = new SmppServer<GatewayPrincipal>({
+    id: 'smpps_01',
+    bind: '127.0.0.1',
+    port: 0,
+    authenticate: gateway.authenticator,
+    handlers: gateway.handlers,
+    timers: { enquireLinkMs: 0, inactivityMs: 0, sessionInitMs: 10_000, responseMs: 5000, pduReadMs: 0 },
+    bindSlowdown: { baseMs: 1, maxMs: 1 },
+  });
+  gateway.attachServer(server);
+  port = (await server.listen()).tcp!.port;
+});
+
+after(async () => {
+  for (const s of open) s.destroy();
+  await server.close();
+  await gateway.close();
+});
+
+describe('gateway end to end over TCP with node-smpp', () => {
+  it('binds, submits (billed, stored), queries, cancels (refunded) and replaces its own messages', async () => {
+    const wrong = await connect(port);
+    open.push(wrong);
+    assert.equal(
+      (await call(wrong, 'bind_transceiver', { system_id: 'user1', password: 'wrong' })).command_status,
+      S.ESME_RINVPASWD,
+    );
+    const session = await bound(port, 'user1');
+    open.push(session);
+
+    const submit = await call(session, 'submit_sm', {
+      source_addr: 'SHOP',
+      destination_addr: '33600000001',
+      registered_delivery: 1,
+      short_message: 'hello from node-smpp',
+    });
+    assert.equal(submit.command_status, 0);
+    const id = submit.message_id ?? '';
+    assert.match(id, /^[0-9a-f-]{36}$/, 'UUID message_id by default');
+    const stored = await store.getMessage(id);
+    assert.equal(stored?.short_message.toString(), 'hello from node-smpp');
+    assert.equal(stored?.cid, 'sim');
+    assert.equal(store.users.get('u1')?.mt_messaging_cred.quotas.balance, 1.5);
+
+    const query = await call(session, 'query_sm', { message_id: id });
+    assert.equal(query.command_status, 0);
+    assert.equal(query.message_state, 1);
+    assert.equal(query.message_id, id);
+
+    const replace = await call(session, 'replace_sm', { message_id: id, short_message: 'replaced text' });
+    assert.equal(replace.command_status, 0);
+    assert.equal((await store.getMessage(id))?.short_message.toString(), 'replaced text');
+
+    assert.equal((await call(session, 'cancel_sm', { message_id: id })).command_status, 0);
+    assert.equal(store.users.get('u1')?.mt_messaging_cred.quotas.balance, 2, 'the cancelled message is refunded');
+    assert.equal((await call(session, 'cancel_sm', { message_id: id })).command_status, S.ESME_RCANCELFAIL);
+    assert.equal((await call(session, 'query_sm', { message_id: id })).message_state, 4, 'DELETED');
+
+    const other = await bound(port, 'user3');
+    open.push(other);
+    assert.equal((await call(other, 'query_sm', { message_id: id })).command_status, S.ESME_RQUERYFAIL);
+    assert.equal((await call(other, 'cancel_sm', { message_id: id })).command_status, S.ESME_RCANCELFAIL);
+  });
+
+  it('a long message in message_payload is billed per part; credit that runs out is ESME_RSYSERR', async () => {
+    const session = await bound(port, 'user1');
+    open.push(session);
+    const before = store.users.get('u1')?.mt_messaging_cred.quotas.balance ?? 0;
+    const long = await call(session, 'submit_sm', {
+      destination_addr: '33600000002',
+      data_coding: 0,
+      message_payload: 'x'.repeat(300), // GSM: 2 parts of 153 septets
+    });
+    assert.equal(long.command_status, 0);
+    assert.equal(store.users.get('u1')?.mt_messaging_cred.quotas.balance, before - 1);
+    const results = [];
+    for (let i = 0; i < 3; i++) {
+      results.push((await call(session, 'submit_sm', { destination_addr: '336', short_message: 'hi' })).command_status);
+    }
+    assert.deepEqual(results, [0, 0, S.ESME_RSYSERR]);
+    assert.equal(store.users.get('u1')?.mt_messaging_cred.quotas.balance, 0);
+  });
+
+  it('submit_multi lists the destinations that failed', async () => {
+    const session = await bound(port, 'user3');
+    open.push(session);
+    const resp = await call(session, 'submit_multi', {
+      dest_address: [{ dest_addr_ton: 1, dest_addr_npi: 1, destination_addr: '33611' }, { dl_name: 'staff' }],
+      short_message: 'to two',
+    });
+    assert.equal(resp.command_status, 0);
+    assert.equal(resp.unsuccess_sme?.length, 1);
+    assert.equal(resp.unsuccess_sme?.[0].error_status_code, S.ESME_RCNTSUBDL);
+  });
+
+  it('max_bindings counts binds of every type; unbindUser closes them all', async () => {
+    const first = await bound(port, 'user2', 'receiver');
+    open.push(first);
+    const second = await connect(port);
+    open.push(second);
+    assert.equal(
+      (await call(second, 'bind_transmitter', { system_id: 'user2', password: PASSWORD })).command_status,
+      S.ESME_RBINDFAIL,
+    );
+    first.on('unbind', (pdu) => first.send(pdu.response()));
+    const closed = new Promise<void>((resolve) => first.once('close', resolve));
+    assert.equal(await gateway.unbindUser('u2'), 1);
+    await closed;
+    assert.equal(server.boundSessions('u2').length, 0);
+    const again = await bound(port, 'user2', 'transmitter');
+    open.push(again);
+  });
+
+  it('disabling a user applies to its bound session at the next submit', async () => {
+    const session = await bound(port, 'user3');
+    open.push(session);
+    assert.equal((await call(session, 'submit_sm', { destination_addr: '1', short_message: 'a' })).command_status, 0);
+    store.users.get('u3')!.enabled = false;
+    gateway.onAccountsChanged();
+    assert.equal(
+      (await call(session, 'submit_sm', { destination_addr: '1', short_message: 'b' })).command_status,
+      S.ESME_RINVBNDSTS,
+    );
+    store.users.get('u3')!.enabled = true;
+    gateway.onAccountsChanged();
+  });
+});
