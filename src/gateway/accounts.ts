@@ -58,6 +58,8 @@ export class Accounts {
   #byUid = new Map<string, UserRecord | null | Promise<UserRecord | null>>();
   #byUsername = new Map<string, UserRecord | null | Promise<UserRecord | null>>();
   #groups = new Map<string, Group | null | Promise<Group | null>>();
+  // The outcome of active() per uid, so that a submit of a cached account needs no await at all.
+  #active = new Map<string, ActiveAccount>();
 
   /** Creates the account cache over `store`. */
   constructor(options: AccountsOptions) {
@@ -77,6 +79,7 @@ export class Accounts {
     this.#byUid = new Map();
     this.#byUsername = new Map();
     this.#groups = new Map();
+    this.#active = new Map();
   }
 
   /** The user with this uid (cached), or null. */
@@ -99,6 +102,18 @@ export class Accounts {
    * user or a group (or deleting it) takes effect on the next submit of sessions already bound.
    */
   async active(uid: string): Promise<ActiveAccount> {
+    const cache = this.#active;
+    const result = await this.#checkActive(uid);
+    cache.set(uid, result);
+    return result;
+  }
+
+  /** What active() last answered for `uid`, if nothing changed since; undefined when it must be asked. */
+  activeNow(uid: string): ActiveAccount | undefined {
+    return this.#active.get(uid);
+  }
+
+  async #checkActive(uid: string): Promise<ActiveAccount> {
     const user = await this.user(uid);
     if (user === null) return { ok: false, reason: `user ${uid} no longer exists` };
     if (!user.enabled) return { ok: false, reason: `user ${user.username} is disabled` };

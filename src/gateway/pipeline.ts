@@ -25,12 +25,12 @@ import { tlvsSize, writeTlvs } from '../smpp/codec/tlv.js';
 import type { SessionLogger as GatewayLogger } from '../smpp/session/log.js';
 import { decodeText, describeDataCoding, ESM_CLASS_UDHI, MAX_PARTS, parseUdh, UdhError } from '../smpp/text/index.js';
 import { planCuts, unitOf } from '../smpp/text/limits.js';
-import { type MessageRecord, MessageState, type MtRoute, type UserRecord } from '../store/model.js';
+import { type MessageRecord, MessageState, type MtRoute } from '../store/model.js';
 import type { Accounts } from './accounts.js';
 import { type Bill, billMessage, fromMicros } from './billing.js';
 import { checkMt, type MtRequest } from './credentials.js';
 import type { RoutingContext } from './filters.js';
-import { RoundRobin, routeMt } from './routing.js';
+import { type MtRoutingOptions, RoundRobin, routeMt } from './routing.js';
 import { Throttle } from './throttle.js';
 
 /** The front door a message came through: SMPP server binds, or the HTTP API. */
@@ -137,18 +137,62 @@ export interface MtPipelineOptions {
   throttle?: Throttle;
 }
 
-/** What the shape check learnt about a message. */
-interface Shape {
-  /** The user data without its UDH (what content filters read). */
-  text: Buffer;
-  part: MessageRecord['part'];
+/**
+ * What the checks and the route filters read about one message: the MtRequest of the credential checks and the
+ * RoutingContext of the route filters in one object, with what the shape check learnt. The text is decoded only
+ * when something reads `content` (a content filter, a short_message route filter, the log line).
+ */
+class MessageFacts implements MtRequest, RoutingContext {
+  readonly channel: 'smpp' | 'http';
+  source_addr: string;
+  readonly destination_addr: string;
+  readonly registered_delivery: number;
+  readonly priority_flag: number;
+  readonly validity_period: string;
+  readonly schedule_delivery_time: string;
+  readonly esm_class: number;
+  sar = false;
+  message_payload_length: number | null = null;
   /** Parts billed: 1 for a single message or one part of a long one; for message_payload, the parts it takes. */
-  parts: number;
-  sar: boolean;
-  payloadLength: number | null;
-  scheduleAt: number | null;
-  expiresAt: number;
+  parts = 1;
+  readonly hex_content: boolean;
+  readonly uid: string;
+  readonly gid: string;
+  readonly tags: readonly number[];
+  readonly now: number;
+  /** The user data without its UDH. */
+  text: Buffer;
+  part: MessageRecord['part'] = null;
+  scheduleAt: number | null = null;
+  expiresAt = 0;
+  readonly #dataCoding: number;
+  #content: string | undefined;
+
+  constructor(req: MtSubmission, channel: Channel, uid: string, gid: string, now: number) {
+    this.channel = channel === 'smpps' ? 'smpp' : 'http';
+    this.source_addr = req.source_addr;
+    this.destination_addr = req.destination_addr;
+    this.registered_delivery = req.registered_delivery;
+    this.priority_flag = req.priority_flag;
+    this.validity_period = req.validity_period;
+    this.schedule_delivery_time = req.schedule_delivery_time;
+    this.esm_class = req.esm_class;
+    this.hex_content = req.hex_content === true;
+    this.uid = uid;
+    this.gid = gid;
+    this.tags = req.tags ?? NO_TAGS;
+    this.now = now;
+    this.text = req.short_message;
+    this.#dataCoding = req.data_coding;
+  }
+
+  get content(): string {
+    this.#content ??= contentText(this.text, this.#dataCoding);
+    return this.#content;
+  }
 }
+
+const NO_TAGS: readonly number[] = [];
 
 interface Refusal {
   ok: false;
@@ -223,7 +267,8 @@ export class MtPipeline {
   readonly #nextId: () => string;
   readonly #isConnectorUp: (cid: string) => boolean;
   readonly #throttle: Throttle;
-  readonly #roundRobin = new RoundRobin();
+  readonly #routing: MtRoutingOptions;
+  readonly #bills = new Map<number, Map<number, Bill>>();
   #routes: MtRoute[] | undefined;
   #routesLoad: Promise<MtRoute[]> | undefined;
   #inflight = 0;
@@ -242,6 +287,7 @@ export class MtPipeline {
     this.#nextId = options.idGenerator;
     this.#isConnectorUp = options.isConnectorUp ?? (() => true);
     this.#throttle = options.throttle ?? new Throttle();
+    this.#routing = { isConnectorUp: this.#isConnectorUp, nextIndex: new RoundRobin().nextIndex };
   }
 
   /** Submissions being processed right now. */
@@ -307,65 +353,32 @@ export class MtPipeline {
     const uid = submitter.id;
 
     // 0. Bind state: the account may have been disabled or deleted since it bound.
-    const account = await this.#accounts.active(uid);
+    const account = this.#accounts.activeNow(uid) ?? (await this.#accounts.active(uid));
     if (!account.ok) return refuse('ESME_RINVBNDSTS', account.reason);
     const { user, group } = account;
 
     // 1. Request shape.
     const now = this.#clock.now();
-    const shape = this.#shape(req, now);
-    if (!shape.ok) return shape;
+    const facts = new MessageFacts(req, channel, uid, group.gid, now);
+    const shapeRefusal = this.#shape(req, facts);
+    if (shapeRefusal !== null) return shapeRefusal;
 
     // 2. Authorizations, value filters, defaults.
-    const dataCoding = req.data_coding;
-    let content: string | undefined;
-    const text = shape.text;
-    const contentOf = () => {
-      content ??= contentText(text, dataCoding);
-      return content;
-    };
-    const check = checkMt(user, {
-      channel: channel === 'smpps' ? 'smpp' : 'http',
-      source_addr: req.source_addr,
-      destination_addr: req.destination_addr,
-      registered_delivery: req.registered_delivery,
-      priority_flag: req.priority_flag,
-      validity_period: req.validity_period,
-      schedule_delivery_time: req.schedule_delivery_time,
-      // Decoded only when a content filter reads it.
-      get content() {
-        return contentOf();
-      },
-      esm_class: req.esm_class,
-      sar: shape.sar,
-      message_payload_length: shape.payloadLength,
-      parts: shape.parts,
-      hex_content: req.hex_content === true,
-    } satisfies MtRequest);
+    const check = checkMt(user, facts);
     if (!check.ok) return { ok: false, status: CommandStatus[check.status], reason: check.reason };
-    const sourceAddr = check.request.source_addr;
+    // The returned request is a copy only when a default was applied; the routing context takes its source.
+    facts.source_addr = check.request.source_addr;
 
     // 3. Throughput, per user across all its binds of this channel.
     const quotas = user.mt_messaging_cred.quotas;
     const rate = channel === 'smpps' ? quotas.smpps_throughput : quotas.http_throughput;
-    if (!this.#throttle.take(`${channel}:${uid}`, 1, rate, now)) {
+    if (rate !== null && !this.#throttle.take(channel === 'smpps' ? `smpps:${uid}` : `http:${uid}`, 1, rate, now)) {
       return refuse('ESME_RTHROTTLED', `${user.username} is over its ${channel}_throughput of ${rate}/s`);
     }
 
     // 4. Routing.
     const routes = this.#routes ?? (await this.#loadRoutes());
-    const ctx: RoutingContext = {
-      uid,
-      gid: group.gid,
-      source_addr: sourceAddr,
-      destination_addr: req.destination_addr,
-      get content() {
-        return contentOf();
-      },
-      tags: req.tags ?? [],
-      now,
-    };
-    const choice = routeMt(routes, ctx, { isConnectorUp: this.#isConnectorUp, nextIndex: this.#roundRobin.nextIndex });
+    const choice = routeMt(routes, facts, this.#routing);
     if (choice === null) return refuse('ESME_RINVDSTADR', `no MT route for ${req.destination_addr}`);
 
     // 5. Billing.
@@ -373,11 +386,11 @@ export class MtPipeline {
     let charged: ChargeAmounts | null = null;
     if (this.#settings.billing_feature) {
       try {
-        bill = billMessage(choice.rate, shape.parts, quotas.early_percent);
+        bill = this.#bill(choice.rate, facts.parts, quotas.early_percent);
       } catch (error) {
         return refuse('ESME_RSYSERR', `cannot bill route ${choice.route.order}: ${errorMessage(error)}`);
       }
-      if (needsCharge(user, bill)) {
+      if ((quotas.balance !== null && bill.total > 0) || quotas.sms_count !== null) {
         const amounts = { amount: fromMicros(bill.now), smsCount: bill.smsCount };
         const outcome = await this.#store.charge(uid, amounts);
         if (!outcome.ok) return refuse('ESME_RSYSERR', `${user.username} cannot pay: ${outcome.reason}`);
@@ -395,7 +408,7 @@ export class MtPipeline {
         route_order: choice.route.order,
         source_addr_ton: req.source_addr_ton,
         source_addr_npi: req.source_addr_npi,
-        source_addr: sourceAddr,
+        source_addr: facts.source_addr,
         dest_addr_ton: req.dest_addr_ton,
         dest_addr_npi: req.dest_addr_npi,
         destination_addr: req.destination_addr,
@@ -404,12 +417,12 @@ export class MtPipeline {
         protocol_id: req.protocol_id,
         priority_flag: req.priority_flag,
         registered_delivery: req.registered_delivery,
-        data_coding: dataCoding,
+        data_coding: req.data_coding,
         short_message: req.short_message,
         tlvs: encodeTlvs(req.tlvs),
-        part: shape.part,
-        schedule_at: shape.scheduleAt,
-        expires_at: shape.expiresAt,
+        part: facts.part,
+        schedule_at: facts.scheduleAt,
+        expires_at: facts.expiresAt,
         rate: bill === null ? 0 : fromMicros(bill.total),
         charged: charged === null ? 0 : charged.amount,
         status: 'queued',
@@ -430,80 +443,111 @@ export class MtPipeline {
       return refuse(full ? 'ESME_RMSGQFUL' : 'ESME_RSYSERR', `store refused the message: ${errorMessage(error)}`);
     }
 
+    const privacy = this.#settings.log_privacy;
     this.#log.info('mt_accepted', {
       session: meta.session,
       system_id: user.username,
       message_id: record.id,
       cid: record.cid,
       route: record.route_order,
-      parts: shape.parts,
-      source_addr: sourceAddr,
-      destination_addr: req.destination_addr,
-      data_coding: dataCoding,
+      parts: facts.parts,
+      source_addr: record.source_addr,
+      destination_addr: record.destination_addr,
+      data_coding: record.data_coding,
       rate: record.rate,
       charged: record.charged,
-      content: this.#settings.log_privacy ? `** ${text.length} octets **` : contentOf(),
+      // Decoded only if the logger writes the line (a getter: a disabled level costs nothing).
+      get content() {
+        return privacy ? `** ${facts.text.length} octets **` : facts.content;
+      },
     });
     return { ok: true, status: 0, message_ids: [record.id] };
   }
 
-  /** Step 1: the shape of the message and its times. */
-  #shape(req: MtSubmission, now: number): (Shape & { ok: true }) | Refusal {
+  /** A bill for `parts` at `rate` with `earlyPercent`; single-part bills are remembered (they are most of them). */
+  #bill(rate: number, parts: number, earlyPercent: number | null): Bill {
+    if (parts !== 1) return billMessage(rate, parts, earlyPercent);
+    const key = earlyPercent ?? -1;
+    let byPercent = this.#bills.get(rate);
+    if (byPercent === undefined) {
+      if (this.#bills.size >= 1024) this.#bills.clear();
+      byPercent = new Map();
+      this.#bills.set(rate, byPercent);
+    }
+    let bill = byPercent.get(key);
+    if (bill === undefined) {
+      bill = billMessage(rate, 1, earlyPercent);
+      byPercent.set(key, bill);
+    }
+    return bill;
+  }
+
+  /** Step 1: the shape of the message and its times, written into `facts`; the refusal, or null. */
+  #shape(req: MtSubmission, facts: MessageFacts): Refusal | null {
     const tlvs = req.tlvs;
     const payload = tlvs?.message_payload;
-    // SMPP 3.4 §5.3.2.32 / §4.4.1: short_message and message_payload must not both carry the message.
-    if (payload !== undefined && req.short_message.length > 0) {
-      return refuse('ESME_RINVMSGLEN', 'short_message and message_payload are both set (SMPP 3.4 §5.3.2.32)');
+    if (payload !== undefined) {
+      // SMPP 3.4 §5.3.2.32 / §4.4.1: short_message and message_payload must not both carry the message.
+      if (req.short_message.length > 0) {
+        return refuse('ESME_RINVMSGLEN', 'short_message and message_payload are both set (SMPP 3.4 §5.3.2.32)');
+      }
+      facts.text = payload;
+      facts.message_payload_length = payload.length;
     }
-    const body = payload ?? req.short_message;
-    let text = body;
-    let part: MessageRecord['part'] = null;
     if ((req.esm_class & ESM_CLASS_UDHI) !== 0) {
       try {
-        const udh = parseUdh(body);
-        text = udh.payload;
-        if (udh.concat !== undefined) part = { ref: udh.concat.ref, total: udh.concat.total, seq: udh.concat.seq };
+        const udh = parseUdh(facts.text);
+        facts.text = udh.payload;
+        const c = udh.concat;
+        if (c !== undefined) facts.part = { ref: c.ref, total: c.total, seq: c.seq };
       } catch (error) {
         if (!(error instanceof UdhError)) throw error;
         return refuse('ESME_RINVESMCLASS', `UDHI is set but the user data header is bad: ${error.message}`);
       }
     }
-    // SMPP 3.4 §5.3.2.22–24: the three SAR parameters go together.
-    const ref = tlvs?.sar_msg_ref_num;
-    const total = tlvs?.sar_total_segments;
-    const seq = tlvs?.sar_segment_seqnum;
-    const sarCount = (ref === undefined ? 0 : 1) + (total === undefined ? 0 : 1) + (seq === undefined ? 0 : 1);
-    if (sarCount > 0 && sarCount < 3) {
-      return refuse('ESME_RMISSINGOPTPARAM', 'sar_msg_ref_num, sar_total_segments and sar_segment_seqnum go together');
-    }
-    const sar = sarCount === 3;
-    if (sar) {
-      if ((total as number) < 1 || (seq as number) < 1 || (seq as number) > (total as number)) {
-        return refuse('ESME_RINVOPTPARAMVAL', `SAR segment ${seq} of ${total} is impossible`);
+    if (tlvs !== undefined) {
+      // SMPP 3.4 §5.3.2.22–24: the three SAR parameters go together.
+      const ref = tlvs.sar_msg_ref_num;
+      const total = tlvs.sar_total_segments;
+      const seq = tlvs.sar_segment_seqnum;
+      const sarCount = (ref === undefined ? 0 : 1) + (total === undefined ? 0 : 1) + (seq === undefined ? 0 : 1);
+      if (sarCount > 0 && sarCount < 3) {
+        return refuse(
+          'ESME_RMISSINGOPTPARAM',
+          'sar_msg_ref_num, sar_total_segments and sar_segment_seqnum go together',
+        );
       }
-      // A UDH's concatenation element describes what goes on the air; SAR only when there is none.
-      part ??= { ref: ref as number, total: total as number, seq: seq as number };
-    }
-    let parts = 1;
-    if (payload !== undefined && part === null) {
-      parts = payloadParts(text, req.data_coding);
-      if (parts > MAX_PARTS) {
-        return refuse('ESME_RINVMSGLEN', `message_payload takes ${parts} parts, more than ${MAX_PARTS}`);
+      if (ref !== undefined && total !== undefined && seq !== undefined) {
+        if (total < 1 || seq < 1 || seq > total) {
+          return refuse('ESME_RINVOPTPARAMVAL', `SAR segment ${seq} of ${total} is impossible`);
+        }
+        facts.sar = true;
+        // A UDH's concatenation element describes what goes on the air; SAR only when there is none.
+        facts.part ??= { ref, total, seq };
+      }
+      if (payload !== undefined && facts.part === null) {
+        facts.parts = payloadParts(facts.text, req.data_coding);
+        if (facts.parts > MAX_PARTS) {
+          return refuse('ESME_RINVMSGLEN', `message_payload takes ${facts.parts} parts, more than ${MAX_PARTS}`);
+        }
       }
     }
 
     // Times (SMPP 3.4 §7.1.1): relative ones count from now. A schedule in the past means now.
+    const now = facts.now;
     let scheduleAt: number | null = null;
     let validityEnd: number | null = null;
-    try {
-      const nowDate = new Date(now);
-      const schedule = parseSmppTime(req.schedule_delivery_time, nowDate, 'schedule_delivery_time');
-      if (schedule !== null && schedule.date.getTime() > now) scheduleAt = schedule.date.getTime();
-      const validity = parseSmppTime(req.validity_period, nowDate, 'validity_period');
-      if (validity !== null) validityEnd = validity.date.getTime();
-    } catch (error) {
-      if (!(error instanceof SmppStatusError)) throw error;
-      return { ok: false, status: error.commandStatus, reason: error.message };
+    if (req.schedule_delivery_time !== '' || req.validity_period !== '') {
+      try {
+        const nowDate = new Date(now);
+        const schedule = parseSmppTime(req.schedule_delivery_time, nowDate, 'schedule_delivery_time');
+        if (schedule !== null && schedule.date.getTime() > now) scheduleAt = schedule.date.getTime();
+        const validity = parseSmppTime(req.validity_period, nowDate, 'validity_period');
+        if (validity !== null) validityEnd = validity.date.getTime();
+      } catch (error) {
+        if (!(error instanceof SmppStatusError)) throw error;
+        return { ok: false, status: error.commandStatus, reason: error.message };
+      }
     }
     const start = scheduleAt ?? now;
     if (validityEnd !== null && validityEnd <= start) {
@@ -513,17 +557,9 @@ export class MtPipeline {
       );
     }
     const maxEnd = start + this.#settings.max_validity_secs * 1000;
-    const expiresAt = validityEnd === null ? maxEnd : Math.min(validityEnd, maxEnd);
-    return {
-      ok: true,
-      text,
-      part,
-      parts,
-      sar,
-      payloadLength: payload === undefined ? null : payload.length,
-      scheduleAt,
-      expiresAt,
-    };
+    facts.scheduleAt = scheduleAt;
+    facts.expiresAt = validityEnd === null ? maxEnd : Math.min(validityEnd, maxEnd);
+    return null;
   }
 
   #loadRoutes(): Promise<MtRoute[]> {
@@ -580,10 +616,4 @@ export class MtPipeline {
     });
     return result;
   }
-}
-
-/** A charge is needed when a quota can move: a balance and a price, or an sms_count. */
-function needsCharge(user: UserRecord, bill: Bill): boolean {
-  const q = user.mt_messaging_cred.quotas;
-  return (q.balance !== null && bill.total > 0) || q.sms_count !== null;
 }
