@@ -4,6 +4,7 @@
 // frame too short to hold a header.
 
 import { CommandId, type CommandName, isResponse } from './commands.js';
+import { compileDecoder, type FastDecoder, type FastHelpers } from './compile.js';
 import { SmppDecodeError, SmppFramingError } from './errors.js';
 import { readLatin1 } from './latin1.js';
 import { type DestAddress, type FieldSpec, PDU_FIELDS, type Pdu, type UnsuccessSme } from './pdus.js';
@@ -19,16 +20,14 @@ interface CommandSpec {
   readonly id: number;
   readonly fields: readonly FieldSpec[];
   readonly response: boolean;
+  /** The compiled fast path for well-formed PDUs of this command. */
+  readonly fast: FastDecoder;
 }
 
 // command_ids are small (≤ 0x1FF) with or without the response bit: two dense arrays beat a Map on the hot path.
 const ID_SPACE = 0x200;
 const REQUESTS: (CommandSpec | undefined)[] = new Array(ID_SPACE).fill(undefined);
 const RESPONSES: (CommandSpec | undefined)[] = new Array(ID_SPACE).fill(undefined);
-for (const [command, id] of Object.entries(CommandId) as [CommandName, number][]) {
-  const spec: CommandSpec = { command, id, fields: PDU_FIELDS[command], response: isResponse(id) };
-  (spec.response ? RESPONSES : REQUESTS)[id & 0x7fffffff] = spec;
-}
 
 function specOf(id: number): CommandSpec | undefined {
   const low = id & 0x7fffffff;
@@ -180,31 +179,11 @@ function decodeError(id: number, seq: number): SmppDecodeError {
 }
 
 /**
- * Decodes one PDU frame (`frame` holds exactly command_length octets, as the Framer yields them). Throws
- * SmppDecodeError (recoverable: answer with `commandStatus`) or, for a frame shorter than a header, SmppFramingError.
- * A response with a non-zero status is read liberally: whatever is missing or unreadable gets its empty value.
+ * The reference decoder: walks the field table, throws SmppDecodeError with the failing field's status, and reads
+ * error responses liberally. decodePdu calls it only when the compiled fast path declines a frame.
  */
-export function decodePdu(frame: Buffer): Pdu {
-  const size = frame.length;
-  if (size < HEADER_LENGTH) throw new SmppFramingError(size, `a frame of ${size} octets cannot hold a PDU header`);
-  const length = ((frame[0] << 24) | (frame[1] << 16) | (frame[2] << 8) | frame[3]) >>> 0;
-  const id = ((frame[4] << 24) | (frame[5] << 16) | (frame[6] << 8) | frame[7]) >>> 0;
-  const status = ((frame[8] << 24) | (frame[9] << 16) | (frame[10] << 8) | frame[11]) >>> 0;
-  const seq = ((frame[12] << 24) | (frame[13] << 16) | (frame[14] << 8) | frame[15]) >>> 0;
-  if (length < HEADER_LENGTH) throw new SmppFramingError(length, `command_length ${length} is under 16`);
-  const spec = specOf(id);
-  if (spec === undefined) {
-    fail(CommandStatus.ESME_RINVCMDID, 'command_id', `unknown command_id 0x${id.toString(16).padStart(8, '0')}`);
-    throw decodeError(id, seq);
-  }
-  if (length !== size) {
-    fail(
-      CommandStatus.ESME_RINVCMDLEN,
-      'command_length',
-      `command_length ${length} but the frame holds ${size} octets`,
-    );
-    throw decodeError(id, seq);
-  }
+function decodeBody(frame: Buffer, spec: CommandSpec, length: number, status: number, seq: number): Pdu {
+  const id = spec.id;
   const pdu: Record<string, unknown> = { command: spec.command, command_status: status, sequence_number: seq };
   const fields = spec.fields;
   // SMPP 3.4 §4: an error response's body may be absent; we also accept a bare ESME_ROK response (deliver_sm_resp
@@ -238,4 +217,76 @@ export function decodePdu(frame: Buffer): Pdu {
     pdu.tlvs = tlvs;
   }
   return pdu as Pdu;
+}
+
+/** Reads the header and finds the command; throws for what no body decoder can handle. */
+function headerOf(frame: Buffer): CommandSpec {
+  const size = frame.length;
+  if (size < HEADER_LENGTH) throw new SmppFramingError(size, `a frame of ${size} octets cannot hold a PDU header`);
+  const length = ((frame[0] << 24) | (frame[1] << 16) | (frame[2] << 8) | frame[3]) >>> 0;
+  const id = ((frame[4] << 24) | (frame[5] << 16) | (frame[6] << 8) | frame[7]) >>> 0;
+  const seq = ((frame[12] << 24) | (frame[13] << 16) | (frame[14] << 8) | frame[15]) >>> 0;
+  if (length < HEADER_LENGTH) throw new SmppFramingError(length, `command_length ${length} is under 16`);
+  const spec = specOf(id);
+  if (spec === undefined) {
+    fail(CommandStatus.ESME_RINVCMDID, 'command_id', `unknown command_id 0x${id.toString(16).padStart(8, '0')}`);
+    throw decodeError(id, seq);
+  }
+  if (length !== size) {
+    fail(
+      CommandStatus.ESME_RINVCMDLEN,
+      'command_length',
+      `command_length ${length} but the frame holds ${size} octets`,
+    );
+    throw decodeError(id, seq);
+  }
+  return spec;
+}
+
+/**
+ * Decodes one PDU frame (`frame` holds exactly command_length octets, as the Framer yields them). Throws
+ * SmppDecodeError (recoverable: answer with `commandStatus`) or, for a frame shorter than a header, SmppFramingError.
+ * A response with a non-zero status is read liberally: whatever is missing or unreadable gets its empty value.
+ */
+export function decodePdu(frame: Buffer): Pdu {
+  const spec = headerOf(frame);
+  const length = frame.length;
+  const status = ((frame[8] << 24) | (frame[9] << 16) | (frame[10] << 8) | frame[11]) >>> 0;
+  const seq = ((frame[12] << 24) | (frame[13] << 16) | (frame[14] << 8) | frame[15]) >>> 0;
+  return spec.fast(frame, length, status, seq) ?? decodeBody(frame, spec, length, status, seq);
+}
+
+/** decodePdu through the reference decoder only (tests compare it with the fast path). */
+export function decodePduReference(frame: Buffer): Pdu {
+  const spec = headerOf(frame);
+  return decodeBody(frame, spec, frame.length, frame.readUInt32BE(8), frame.readUInt32BE(12));
+}
+
+const FAST_HELPERS: FastHelpers = {
+  readLatin1,
+  isValidSmppTime,
+  readDestAddresses,
+  readUnsuccessSmes,
+  take() {
+    const v = value;
+    value = undefined;
+    return v;
+  },
+  readTlvs(buf, pos, end) {
+    const tlvs = decodeTlvs(buf, pos, end);
+    return isTlvProblem(tlvs) ? undefined : tlvs;
+  },
+  EMPTY,
+};
+
+for (const [command, id] of Object.entries(CommandId) as [CommandName, number][]) {
+  const fields: readonly FieldSpec[] = PDU_FIELDS[command];
+  const spec: CommandSpec = {
+    command,
+    id,
+    fields,
+    response: isResponse(id),
+    fast: compileDecoder(command, fields, FAST_HELPERS),
+  };
+  (spec.response ? RESPONSES : REQUESTS)[id & 0x7fffffff] = spec;
 }
