@@ -96,3 +96,50 @@ export function compileDecoder(command: string, fields: readonly FieldSpec[], he
   const source = `'use strict';\nreturn function decode_${command}(buf, end, status, seq) {\n${body.join('\n')}\n};`;
   return new Function('H', source)(helpers) as FastDecoder;
 }
+
+/** A compiled encoder body: writes the mandatory fields of `pdu` from offset 16 and returns the end offset. */
+export type FastEncoder = (pdu: Pdu) => number;
+
+/** The field writers the generated encoder calls: each validates, writes at `pos` and returns the next offset. */
+export interface EncodeHelpers {
+  u8(pos: number, v: unknown, field: string, status: number): number;
+  u32(pos: number, v: unknown, field: string, status: number): number;
+  cstr(pos: number, v: unknown, max: number, field: string, status: number): number;
+  time(pos: number, v: unknown, max: number, field: string, status: number): number;
+  sm(pos: number, v: unknown, max: number, field: string, status: number): number;
+  dest_address(pos: number, v: unknown, status: number): number;
+  unsuccess_sme(pos: number, v: unknown, status: number): number;
+}
+
+function writerCall(field: FieldSpec): string {
+  const v = `p.${field.name}`;
+  const name = `'${field.name}'`;
+  switch (field.kind) {
+    case 'u8':
+    case 'u32':
+      return `pos = H.${field.kind}(pos, ${v}, ${name}, ${field.status});`;
+    case 'cstr':
+    case 'time':
+    case 'sm':
+      return `pos = H.${field.kind}(pos, ${v}, ${field.max}, ${name}, ${field.status});`;
+    case 'dest_address':
+    case 'unsuccess_sme':
+      return `pos = H.${field.kind}(pos, ${v}, ${field.status});`;
+  }
+}
+
+/**
+ * Compiles the mandatory-field writer of one command: named property loads (`p.source_addr`) instead of keyed
+ * ones, and one call per field to the shared validating writers.
+ */
+export function compileEncoder(command: string, fields: readonly FieldSpec[], helpers: EncodeHelpers): FastEncoder {
+  if (!IDENTIFIER.test(command)) throw new Error(`not an identifier: ${command}`);
+  const body = ['let pos = 16;'];
+  for (const field of fields) {
+    if (!IDENTIFIER.test(field.name)) throw new Error(`not an identifier: ${field.name}`);
+    body.push(writerCall(field));
+  }
+  body.push('return pos;');
+  const source = `'use strict';\nreturn function encode_${command}(p) {\n${body.join('\n')}\n};`;
+  return new Function('H', source)(helpers) as FastEncoder;
+}

@@ -219,28 +219,24 @@ function decodeBody(frame: Buffer, spec: CommandSpec, length: number, status: nu
   return pdu as Pdu;
 }
 
-/** Reads the header and finds the command; throws for what no body decoder can handle. */
-function headerOf(frame: Buffer): CommandSpec {
+/** Throws the error for a frame whose header no body decoder can take: too short, unknown id or bad length. */
+function headerError(frame: Buffer): never {
   const size = frame.length;
   if (size < HEADER_LENGTH) throw new SmppFramingError(size, `a frame of ${size} octets cannot hold a PDU header`);
-  const length = ((frame[0] << 24) | (frame[1] << 16) | (frame[2] << 8) | frame[3]) >>> 0;
-  const id = ((frame[4] << 24) | (frame[5] << 16) | (frame[6] << 8) | frame[7]) >>> 0;
-  const seq = ((frame[12] << 24) | (frame[13] << 16) | (frame[14] << 8) | frame[15]) >>> 0;
+  const length = frame.readUInt32BE(0);
+  const id = frame.readUInt32BE(4);
+  const seq = frame.readUInt32BE(12);
   if (length < HEADER_LENGTH) throw new SmppFramingError(length, `command_length ${length} is under 16`);
-  const spec = specOf(id);
-  if (spec === undefined) {
+  if (specOf(id) === undefined) {
     fail(CommandStatus.ESME_RINVCMDID, 'command_id', `unknown command_id 0x${id.toString(16).padStart(8, '0')}`);
-    throw decodeError(id, seq);
-  }
-  if (length !== size) {
+  } else {
     fail(
       CommandStatus.ESME_RINVCMDLEN,
       'command_length',
       `command_length ${length} but the frame holds ${size} octets`,
     );
-    throw decodeError(id, seq);
   }
-  return spec;
+  throw decodeError(id, seq);
 }
 
 /**
@@ -249,17 +245,25 @@ function headerOf(frame: Buffer): CommandSpec {
  * A response with a non-zero status is read liberally: whatever is missing or unreadable gets its empty value.
  */
 export function decodePdu(frame: Buffer): Pdu {
-  const spec = headerOf(frame);
   const length = frame.length;
-  const status = ((frame[8] << 24) | (frame[9] << 16) | (frame[10] << 8) | frame[11]) >>> 0;
-  const seq = ((frame[12] << 24) | (frame[13] << 16) | (frame[14] << 8) | frame[15]) >>> 0;
-  return spec.fast(frame, length, status, seq) ?? decodeBody(frame, spec, length, status, seq);
+  if (length >= HEADER_LENGTH) {
+    const id = ((frame[4] << 24) | (frame[5] << 16) | (frame[6] << 8) | frame[7]) >>> 0;
+    const spec = specOf(id);
+    if (spec !== undefined && ((frame[0] << 24) | (frame[1] << 16) | (frame[2] << 8) | frame[3]) >>> 0 === length) {
+      const status = ((frame[8] << 24) | (frame[9] << 16) | (frame[10] << 8) | frame[11]) >>> 0;
+      const seq = ((frame[12] << 24) | (frame[13] << 16) | (frame[14] << 8) | frame[15]) >>> 0;
+      return spec.fast(frame, length, status, seq) ?? decodeBody(frame, spec, length, status, seq);
+    }
+  }
+  return headerError(frame);
 }
 
 /** decodePdu through the reference decoder only (tests compare it with the fast path). */
 export function decodePduReference(frame: Buffer): Pdu {
-  const spec = headerOf(frame);
-  return decodeBody(frame, spec, frame.length, frame.readUInt32BE(8), frame.readUInt32BE(12));
+  const length = frame.length;
+  const spec = length >= HEADER_LENGTH ? specOf(frame.readUInt32BE(4)) : undefined;
+  if (spec === undefined || frame.readUInt32BE(0) !== length) return headerError(frame);
+  return decodeBody(frame, spec, length, frame.readUInt32BE(8), frame.readUInt32BE(12));
 }
 
 const FAST_HELPERS: FastHelpers = {

@@ -122,6 +122,7 @@ describe('encodePdu validation', () => {
     );
     expectEncodeError(submitSm({ tlvs: { unknown: [{ tag: 0x10000, value: Buffer.alloc(1) }] } }), 0xc4, 'unknown');
     expectEncodeError(submitSm({ tlvs: { unknown: [{ tag: 0x1400, value: 'x' }] } }), 0xc4, 'unknown');
+    expectEncodeError(submitSm({ tlvs: { dest_port: 80 } }), 0xc4, 'dest_port');
   });
 
   it('header fields and command names', () => {
@@ -154,6 +155,13 @@ describe('encodePdu output', () => {
   it('a body-less PDU with TLVs carries them', () => {
     const bytes = encodePdu({ command: 'enquire_link', command_status: 0, sequence_number: 2, tlvs: { set_dpf: 1 } });
     assert.equal(bytes.toString('hex'), '000000150000001500000000000000020421000101');
+  });
+
+  it('known TLVs keep their wire order through decode and encode', () => {
+    const wire = encodePdu(submitSm({ tlvs: { message_state: 2, receipted_message_id: 'r1', sar_msg_ref_num: 7 } }));
+    const tail = wire.subarray(wire.length - (5 + 7 + 6)).toString('hex');
+    assert.equal(tail, '04270001' + '02' + '001e0003' + '723100' + '020c0002' + '0007');
+    assert.ok(encodePdu(decodePdu(wire)).equals(wire));
   });
 
   it('successive encodes never share bytes (the scratch buffer is copied out)', () => {

@@ -4,6 +4,7 @@
 // SmppStatusError with that field's status, so what we encode always decodes.
 
 import { CommandId, type CommandName } from './commands.js';
+import { compileEncoder, type EncodeHelpers, type FastEncoder } from './compile.js';
 import { SmppStatusError } from './errors.js';
 import type { DestAddress, FieldSpec, Pdu, UnsuccessSme } from './pdus.js';
 import { PDU_FIELDS } from './pdus.js';
@@ -23,6 +24,8 @@ interface EncodeSpec {
   readonly maxSize: number;
   /** The 16-octet header with command_length and command_id set (SMPP 3.4 §3.2). */
   readonly template: Buffer;
+  /** Writes the mandatory fields (compiled from the field list). */
+  readonly write: FastEncoder;
 }
 
 function maxSizeOf(field: FieldSpec): number {
@@ -44,18 +47,6 @@ function maxSizeOf(field: FieldSpec): number {
 }
 
 const SPECS = new Map<string, EncodeSpec>();
-for (const [command, id] of Object.entries(CommandId) as [CommandName, number][]) {
-  const fields: readonly FieldSpec[] = PDU_FIELDS[command];
-  const template = Buffer.alloc(HEADER_LENGTH);
-  template.writeUInt32BE(HEADER_LENGTH, 0);
-  template.writeUInt32BE(id, 4);
-  SPECS.set(command, {
-    id,
-    fields,
-    maxSize: HEADER_LENGTH + fields.reduce((sum, f) => sum + maxSizeOf(f), 0),
-    template,
-  });
-}
 
 let out = Buffer.allocUnsafe(16 * 1024);
 
@@ -145,36 +136,35 @@ function writeUnsuccessSmes(pos: number, v: unknown, status: number): number {
   return pos;
 }
 
-function writeField(pos: number, field: FieldSpec, v: unknown): number {
-  switch (field.kind) {
-    case 'u8':
-      return writeU8(pos, v, field.name, field.status);
-    case 'u32':
-      return writeU32(pos, v, field.name, field.status);
-    case 'cstr':
-      return writeCString(pos, v, field.max, field.name, field.status);
-    case 'time':
-      if (typeof v === 'string' && !isValidSmppTime(v)) {
-        throw invalid(field.status, field.name, `not an SMPP time: ${JSON.stringify(v)}`);
-      }
-      return writeCString(pos, v, field.max, field.name, field.status);
-    case 'sm': {
-      if (v === undefined) {
-        out[pos] = 0;
-        return pos + 1;
-      }
-      if (!(v instanceof Uint8Array)) throw invalid(field.status, field.name, 'not a Buffer');
-      if (v.length > field.max) throw invalid(field.status, 'sm_length', `${v.length} octets, at most ${field.max}`);
-      out[pos] = v.length;
-      out.set(v, pos + 1);
-      return pos + 1 + v.length;
-    }
-    case 'dest_address':
-      return writeDestAddresses(pos, v, field.status);
-    case 'unsuccess_sme':
-      return writeUnsuccessSmes(pos, v, field.status);
-  }
+// SMPP 3.4 §7.1.1: NULL or a 16-character absolute or relative time.
+function writeTime(pos: number, v: unknown, max: number, field: string, status: number): number {
+  if (typeof v === 'string' && !isValidSmppTime(v))
+    throw invalid(status, field, `not an SMPP time: ${JSON.stringify(v)}`);
+  return writeCString(pos, v, max, field, status);
 }
+
+// SMPP 3.4 §4.4.1: sm_length then the octets.
+function writeSm(pos: number, v: unknown, max: number, field: string, status: number): number {
+  if (v === undefined) {
+    out[pos] = 0;
+    return pos + 1;
+  }
+  if (!(v instanceof Uint8Array)) throw invalid(status, field, 'not a Buffer');
+  if (v.length > max) throw invalid(status, 'sm_length', `${v.length} octets, at most ${max}`);
+  out[pos] = v.length;
+  out.set(v, pos + 1);
+  return pos + 1 + v.length;
+}
+
+const WRITERS: EncodeHelpers = {
+  u8: writeU8,
+  u32: writeU32,
+  cstr: writeCString,
+  time: writeTime,
+  sm: writeSm,
+  dest_address: writeDestAddresses,
+  unsuccess_sme: writeUnsuccessSmes,
+};
 
 function checkHeaderField(v: unknown, field: string): number {
   if (typeof v !== 'number' || !(v >= 0 && v <= 0xffffffff) || v !== Math.floor(v)) {
@@ -206,12 +196,7 @@ export function encodePdu(pdu: Pdu): Buffer {
     return b;
   }
   ensure(spec.maxSize);
-  const record = pdu as unknown as Record<string, unknown>;
-  let pos = HEADER_LENGTH;
-  for (let i = 0; i < fields.length; i++) {
-    const field = fields[i];
-    pos = writeField(pos, field, record[field.name]);
-  }
+  let pos = spec.write(pdu);
   if (tlvs !== undefined) {
     if (tlvs === null || typeof tlvs !== 'object') {
       throw invalid(CommandStatus.ESME_RINVOPTPARAMVAL, 'tlvs', 'not an object');
@@ -227,4 +212,18 @@ export function encodePdu(pdu: Pdu): Buffer {
   const result = Buffer.allocUnsafe(pos);
   out.copy(result, 0, 0, pos);
   return result;
+}
+
+for (const [command, id] of Object.entries(CommandId) as [CommandName, number][]) {
+  const fields: readonly FieldSpec[] = PDU_FIELDS[command];
+  const template = Buffer.alloc(HEADER_LENGTH);
+  template.writeUInt32BE(HEADER_LENGTH, 0);
+  template.writeUInt32BE(id, 4);
+  SPECS.set(command, {
+    id,
+    fields,
+    maxSize: HEADER_LENGTH + fields.reduce((sum, f) => sum + maxSizeOf(f), 0),
+    template,
+    write: compileEncoder(command, fields, WRITERS),
+  });
 }

@@ -97,8 +97,9 @@ type ValueOfType<T extends TlvType> = T extends { kind: 'u8' | 'u16' | 'u32' }
 export type TlvValue<N extends TlvName> = ValueOfType<(typeof TLV_TABLE)[N]['type']>;
 
 /**
- * The optional parameters of a PDU: standard ones by name, plus `unknown`: tags we do not know (vendor tags
- * 0x1400–0x3FFF…) and repeats of a known tag, in arrival order, written back byte for byte.
+ * The optional parameters of a PDU: standard ones by name (encoded in key order; decoded in wire order), plus
+ * `unknown`: tags we do not know (vendor tags 0x1400–0x3FFF…) and repeats of a known tag, in arrival order, written
+ * back byte for byte after the named ones.
  */
 export type Tlvs = { [N in TlvName]?: TlvValue<N> } & { unknown?: RawTlv[] };
 
@@ -115,6 +116,7 @@ const ENTRIES: readonly TlvEntry[] = Object.entries(TLV_TABLE).map(([name, { tag
 }));
 
 const BY_TAG = new Map<number, TlvEntry>(ENTRIES.map((e) => [e.tag, e]));
+const BY_NAME = new Map<string, TlvEntry>(ENTRIES.map((e) => [e.name, e]));
 
 /** The standard TLV's name for a tag, or undefined. */
 export function tlvName(tag: number): TlvName | undefined {
@@ -224,13 +226,20 @@ function encodeError(status: number, field: string, detail: string): SmppStatusE
   return new SmppStatusError(status, { field, detail });
 }
 
-/** Bytes the TLVs take on the wire (validating each value); throws SmppStatusError on a value that cannot be sent. */
+/**
+ * Bytes the TLVs take on the wire (validating each value); throws SmppStatusError on a value that cannot be sent
+ * or a name that is not an SMPP 3.4 TLV.
+ */
 export function tlvsSize(tlvs: Tlvs): number {
   let size = 0;
   const record = tlvs as Record<string, unknown>;
-  for (const entry of ENTRIES) {
-    const value = record[entry.name];
-    if (value === undefined) continue;
+  for (const name of Object.keys(record)) {
+    const value = record[name];
+    if (value === undefined || name === 'unknown') continue;
+    const entry = BY_NAME.get(name);
+    if (entry === undefined) {
+      throw encodeError(CommandStatus.ESME_RINVOPTPARAMVAL, name, 'not an SMPP 3.4 TLV (send raw tags in `unknown`)');
+    }
     size += 4 + valueSize(entry, value);
   }
   const unknown = tlvs.unknown;
@@ -310,12 +319,16 @@ function valueSize(entry: TlvEntry, value: unknown): number {
   }
 }
 
-/** Writes the TLVs (already measured by tlvsSize) at `pos`; standard ones in table order, then the raw ones. */
+/**
+ * Writes the TLVs (already checked by tlvsSize) at `pos`: the named ones in the object's key order (a decoded PDU's
+ * keep their wire order), then the raw ones. Returns the new position.
+ */
 export function writeTlvs(out: Buffer, pos: number, tlvs: Tlvs): number {
   const record = tlvs as Record<string, unknown>;
-  for (const entry of ENTRIES) {
-    const value = record[entry.name];
-    if (value === undefined) continue;
+  for (const name of Object.keys(record)) {
+    const value = record[name];
+    if (value === undefined || name === 'unknown') continue;
+    const entry = BY_NAME.get(name)!;
     out[pos] = entry.tag >>> 8;
     out[pos + 1] = entry.tag & 0xff;
     const start = pos + 4;
