@@ -1,0 +1,885 @@
+// The embedded store: one SQLite file (better-sqlite3, WAL) under the configured data folder.
+//
+// Writes are group-committed: every write call made in the same tick (up to `maxBatch`) runs inside one
+// transaction, each in its own savepoint so that one failing call (a conflict) does not undo the others, and all of
+// them resolve only after the COMMIT. With synchronous=FULL that is one fsync per batch instead of one per message.
+// Reads run at once against committed data. better-sqlite3 is synchronous, so a batch is atomic with respect to
+// every other call in this process: two charges can never interleave.
+
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { StoreConflictError, StoreInUseError, StoreNotFoundError, StoreUnavailableError } from '../errors.js';
+import {
+  type ConnectorRecord,
+  type DeliveryRecord,
+  type Group,
+  type MessageRecord,
+  MessageState,
+  type MoRoute,
+  type MtRoute,
+  type UserRecord,
+} from '../model.js';
+import {
+  type Amounts,
+  type ChargeResult,
+  fromMicroUnits,
+  type MessagePatch,
+  type MessageQuery,
+  type MessageReplacement,
+  type NewDelivery,
+  type OwnedMessageResult,
+  type ReceiptMapEntry,
+  type Store,
+  toMicroUnits,
+} from '../store.js';
+import { MIGRATIONS } from './schema.js';
+
+/** Options of the embedded store. */
+export interface SqliteStoreOptions {
+  /** The data folder; created when missing. The database is `<path>/smppgate.db`. */
+  path: string;
+  /** FULL (default): an acknowledged write survives power loss. NORMAL: survives a process crash, not power loss. */
+  synchronous?: 'full' | 'normal';
+  /** Most write calls in one transaction. */
+  maxBatch?: number;
+  /** The clock for `updated_at` stamps. */
+  now?: () => number;
+}
+
+type Row = Record<string, unknown>;
+
+interface PendingWrite {
+  fn: () => unknown;
+  resolve: (value: unknown) => void;
+  reject: (error: unknown) => void;
+}
+
+const UNAVAILABLE_CODES = /^SQLITE_(BUSY|LOCKED|FULL|IOERR|CANTOPEN|READONLY|NOMEM|CORRUPT|NOTADB|PROTOCOL)/;
+
+/** Maps a backend error to a typed store error when it is one of the unavailability kinds. */
+function mapError(error: unknown): unknown {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && UNAVAILABLE_CODES.test(code)) {
+    return new StoreUnavailableError(`store unavailable: ${(error as Error).message}`, {
+      cause: error,
+      full: code.startsWith('SQLITE_FULL'),
+    });
+  }
+  return error;
+}
+
+/** JSON with Buffers kept as `{ $b64 }`, so delivery payloads carry bytes exactly. */
+function toJson(value: unknown): string {
+  return JSON.stringify(value, function replacer(this: Record<string, unknown>, key: string, v: unknown) {
+    const raw = this[key];
+    if (Buffer.isBuffer(raw)) return { $b64: raw.toString('base64') };
+    return v;
+  });
+}
+
+function fromJson(text: string): Record<string, unknown> {
+  return JSON.parse(text, (_key, v: unknown) => {
+    if (v !== null && typeof v === 'object' && typeof (v as { $b64?: unknown }).$b64 === 'string') {
+      const keys = Object.keys(v);
+      if (keys.length === 1) return Buffer.from((v as { $b64: string }).$b64, 'base64');
+    }
+    return v;
+  }) as Record<string, unknown>;
+}
+
+/** Deep merge for PATCH: objects merge key by key; arrays, nulls and scalars replace; undefined is ignored. */
+export function mergePatch(base: unknown, patch: unknown): unknown {
+  if (typeof patch !== 'object' || patch === null || Array.isArray(patch) || Buffer.isBuffer(patch)) return patch;
+  if (typeof base !== 'object' || base === null || Array.isArray(base)) return structuredClone(patch);
+  const out: Record<string, unknown> = { ...(base as Record<string, unknown>) };
+  for (const [key, value] of Object.entries(patch)) {
+    if (value !== undefined) out[key] = mergePatch(out[key], value);
+  }
+  return out;
+}
+
+function rowToMessage(r: Row): MessageRecord {
+  return {
+    id: r.id as string,
+    uid: r.uid as string,
+    cid: r.cid as string,
+    route_order: r.route_order as number,
+    source_addr_ton: r.source_addr_ton as number,
+    source_addr_npi: r.source_addr_npi as number,
+    source_addr: r.source_addr as string,
+    dest_addr_ton: r.dest_addr_ton as number,
+    dest_addr_npi: r.dest_addr_npi as number,
+    destination_addr: r.destination_addr as string,
+    service_type: r.service_type as string,
+    esm_class: r.esm_class as number,
+    protocol_id: r.protocol_id as number,
+    priority_flag: r.priority_flag as number,
+    registered_delivery: r.registered_delivery as number,
+    data_coding: r.data_coding as number,
+    short_message: r.short_message as Buffer,
+    tlvs: (r.tlvs as Buffer | null) ?? null,
+    part: r.part === null ? null : (JSON.parse(r.part as string) as MessageRecord['part']),
+    schedule_at: r.schedule_at as number | null,
+    expires_at: r.expires_at as number | null,
+    rate: r.rate as number,
+    charged: r.charged as number,
+    status: r.status as MessageRecord['status'],
+    state: r.state as MessageRecord['state'],
+    upstream_id: r.upstream_id as string | null,
+    error_code: r.error_code as number,
+    attempts: r.attempts as number,
+    submitted_at: r.submitted_at as number,
+    updated_at: r.updated_at as number,
+    final_at: r.final_at as number | null,
+    tags: r.tags === null ? [] : (JSON.parse(r.tags as string) as number[]),
+  };
+}
+
+function messageParams(m: MessageRecord): unknown[] {
+  return [
+    m.id,
+    m.uid,
+    m.cid,
+    m.route_order,
+    m.source_addr_ton,
+    m.source_addr_npi,
+    m.source_addr,
+    m.dest_addr_ton,
+    m.dest_addr_npi,
+    m.destination_addr,
+    m.service_type,
+    m.esm_class,
+    m.protocol_id,
+    m.priority_flag,
+    m.registered_delivery,
+    m.data_coding,
+    m.short_message,
+    m.tlvs,
+    m.part === null ? null : JSON.stringify(m.part),
+    m.schedule_at,
+    m.expires_at,
+    m.rate,
+    m.charged,
+    m.status,
+    m.state,
+    m.upstream_id,
+    m.error_code,
+    m.attempts,
+    m.submitted_at,
+    m.updated_at,
+    m.final_at,
+    m.tags.length === 0 ? null : JSON.stringify(m.tags),
+  ];
+}
+
+const MESSAGE_COLUMNS =
+  'id, uid, cid, route_order, source_addr_ton, source_addr_npi, source_addr, dest_addr_ton, dest_addr_npi, ' +
+  'destination_addr, service_type, esm_class, protocol_id, priority_flag, registered_delivery, data_coding, ' +
+  'short_message, tlvs, part, schedule_at, expires_at, rate, charged, status, state, upstream_id, error_code, ' +
+  'attempts, submitted_at, updated_at, final_at, tags';
+
+const PATCHABLE: ReadonlySet<string> = new Set([
+  'status',
+  'state',
+  'upstream_id',
+  'error_code',
+  'attempts',
+  'final_at',
+  'charged',
+  'schedule_at',
+  'cid',
+]);
+
+function rowToUser(r: Row): UserRecord {
+  const mt = JSON.parse(r.mt_cred as string) as UserRecord['mt_messaging_cred'];
+  const balance = r.balance_micros as number | null;
+  mt.quotas.balance = balance === null ? null : fromMicroUnits(balance);
+  mt.quotas.sms_count = r.sms_count as number | null;
+  return {
+    uid: r.uid as string,
+    gid: r.gid as string,
+    username: r.username as string,
+    enabled: r.enabled === 1,
+    password_hash: r.password_hash as string,
+    smpps_cred: JSON.parse(r.smpps_cred as string) as UserRecord['smpps_cred'],
+    mt_messaging_cred: mt,
+  };
+}
+
+function userParams(u: UserRecord): unknown[] {
+  const q = u.mt_messaging_cred.quotas;
+  return [
+    u.uid,
+    u.username,
+    u.gid,
+    u.enabled ? 1 : 0,
+    u.password_hash,
+    JSON.stringify(u.smpps_cred),
+    JSON.stringify(u.mt_messaging_cred),
+    q.balance === null ? null : toMicroUnits(q.balance),
+    q.sms_count,
+  ];
+}
+
+function rowToDelivery(r: Row): DeliveryRecord {
+  return {
+    seq: r.seq as number,
+    uid: r.uid as string,
+    kind: r.kind as DeliveryRecord['kind'],
+    payload: fromJson(r.payload as string),
+    created_at: r.created_at as number,
+    expires_at: r.expires_at as number,
+    attempts: r.attempts as number,
+    next_attempt_at: r.next_attempt_at as number,
+  };
+}
+
+/** Opens (creating or migrating) the embedded store. Throws StoreUnavailableError naming the path when it cannot. */
+export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
+  return new SqliteStore(options);
+}
+
+/** The embedded SQLite backend of {@link Store}. */
+export class SqliteStore implements Store {
+  /** The database file. */
+  readonly file: string;
+  readonly #db: Database.Database;
+  readonly #maxBatch: number;
+  readonly #now: () => number;
+  readonly #savepoint: (fn: () => unknown) => unknown;
+  readonly #batch: (ops: PendingWrite[], results: unknown[], errors: unknown[]) => void;
+  readonly #s: Record<string, Database.Statement>;
+  #pending: PendingWrite[] = [];
+  #scheduled = false;
+  #closed = false;
+
+  /** Use {@link openSqliteStore}. */
+  constructor(options: SqliteStoreOptions) {
+    this.#maxBatch = options.maxBatch ?? 2000;
+    this.#now = options.now ?? Date.now;
+    this.file = join(options.path, 'smppgate.db');
+    try {
+      mkdirSync(options.path, { recursive: true });
+      this.#db = new Database(this.file);
+      this.#db.pragma('journal_mode = WAL');
+      this.#db.pragma(`synchronous = ${options.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`);
+      this.#db.pragma('busy_timeout = 5000');
+      this.#db.pragma('foreign_keys = OFF');
+      this.#migrate();
+    } catch (error) {
+      throw new StoreUnavailableError(`cannot open the store at ${this.file}: ${(error as Error).message}`, {
+        cause: error,
+      });
+    }
+    const db = this.#db;
+    this.#savepoint = db.transaction((fn: () => unknown) => fn());
+    this.#batch = db.transaction((ops: PendingWrite[], results: unknown[], errors: unknown[]) => {
+      for (let i = 0; i < ops.length; i++) {
+        try {
+          results[i] = this.#savepoint(ops[i].fn);
+        } catch (error) {
+          const mapped = mapError(error);
+          // An unavailability error inside the batch dooms the whole batch: rethrow so it rolls back.
+          if (mapped instanceof StoreUnavailableError) throw mapped;
+          errors[i] = mapped;
+        }
+      }
+    });
+    const p = (sql: string) => db.prepare(sql);
+    this.#s = {
+      insertGroup: p('INSERT INTO groups (gid, enabled) VALUES (?, ?)'),
+      getGroup: p('SELECT gid, enabled FROM groups WHERE gid = ?'),
+      listGroups: p('SELECT gid, enabled FROM groups ORDER BY gid'),
+      updateGroup: p('UPDATE groups SET enabled = ? WHERE gid = ?'),
+      deleteGroup: p('DELETE FROM groups WHERE gid = ?'),
+      usersInGroup: p('SELECT count(*) AS n FROM users WHERE gid = ?'),
+      insertUser: p(
+        'INSERT INTO users (uid, username, gid, enabled, password_hash, smpps_cred, mt_cred, balance_micros, sms_count) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      ),
+      replaceUser: p(
+        'UPDATE users SET uid = ?, username = ?, gid = ?, enabled = ?, password_hash = ?, smpps_cred = ?, mt_cred = ?, balance_micros = ?, sms_count = ? WHERE uid = ?',
+      ),
+      getUser: p('SELECT * FROM users WHERE uid = ?'),
+      getUserByUsername: p('SELECT * FROM users WHERE username = ?'),
+      listUsers: p('SELECT * FROM users ORDER BY uid'),
+      deleteUser: p('DELETE FROM users WHERE uid = ?'),
+      quotas: p('SELECT balance_micros, sms_count FROM users WHERE uid = ?'),
+      setQuotas: p('UPDATE users SET balance_micros = ?, sms_count = ? WHERE uid = ?'),
+      putConnector: p('INSERT OR REPLACE INTO connectors (cid, type, started, settings) VALUES (?, ?, ?, ?)'),
+      getConnector: p('SELECT * FROM connectors WHERE cid = ?'),
+      listConnectors: p('SELECT * FROM connectors ORDER BY cid'),
+      deleteConnector: p('DELETE FROM connectors WHERE cid = ?'),
+      setStarted: p('UPDATE connectors SET started = ? WHERE cid = ?'),
+      putMt: p('INSERT OR REPLACE INTO mt_routes (ord, route) VALUES (?, ?)'),
+      listMt: p('SELECT route FROM mt_routes ORDER BY ord DESC'),
+      deleteMt: p('DELETE FROM mt_routes WHERE ord = ?'),
+      putMo: p('INSERT OR REPLACE INTO mo_routes (ord, route) VALUES (?, ?)'),
+      listMo: p('SELECT route FROM mo_routes ORDER BY ord DESC'),
+      deleteMo: p('DELETE FROM mo_routes WHERE ord = ?'),
+      bumpRoutes: p("UPDATE meta SET value = value + 1 WHERE key = 'routes_version'"),
+      routesVersion: p("SELECT value FROM meta WHERE key = 'routes_version'"),
+      insertMessage: p(
+        `INSERT INTO messages (${MESSAGE_COLUMNS}) VALUES (${MESSAGE_COLUMNS.split(',')
+          .map(() => '?')
+          .join(', ')})`,
+      ),
+      getMessage: p('SELECT * FROM messages WHERE id = ?'),
+      claim: p(
+        "SELECT * FROM messages WHERE cid = ? AND status = 'queued' AND (schedule_at IS NULL OR schedule_at <= ?) ORDER BY priority_flag DESC, seq LIMIT ?",
+      ),
+      markSending: p("UPDATE messages SET status = 'sending', updated_at = ? WHERE seq = ?"),
+      release: p(
+        "UPDATE messages SET status = 'queued', schedule_at = ?, updated_at = ? WHERE id = ? AND status = 'sending'",
+      ),
+      recover: p("UPDATE messages SET status = 'queued', updated_at = ? WHERE status = 'sending'"),
+      cancel: p(
+        "UPDATE messages SET status = 'cancelled', state = ?, final_at = ?, updated_at = ? WHERE id = ? AND status = 'queued'",
+      ),
+      replace: p(
+        "UPDATE messages SET short_message = ?, registered_delivery = ?, schedule_at = ?, expires_at = ?, updated_at = ? WHERE id = ? AND status = 'queued'",
+      ),
+      depths: p("SELECT cid, count(*) AS n FROM messages WHERE status = 'queued' GROUP BY cid"),
+      dueExpiry: p("SELECT * FROM messages WHERE status = 'queued' AND expires_at IS NOT NULL AND expires_at <= ?"),
+      expire: p("UPDATE messages SET status = 'failed', state = ?, final_at = ?, updated_at = ? WHERE id = ?"),
+      putMap: p('INSERT OR REPLACE INTO receipt_map (cid, upstream_id, message_id, expires_at) VALUES (?, ?, ?, ?)'),
+      getMap: p('SELECT * FROM receipt_map WHERE cid = ? AND upstream_id = ?'),
+      deleteMap: p('DELETE FROM receipt_map WHERE cid = ? AND upstream_id = ?'),
+      expireMap: p('DELETE FROM receipt_map WHERE expires_at <= ?'),
+      insertDelivery: p(
+        'INSERT INTO deliveries (uid, kind, payload, created_at, expires_at, attempts, next_attempt_at) VALUES (?, ?, ?, ?, ?, 0, 0)',
+      ),
+      headDeliveries: p('SELECT * FROM deliveries WHERE uid = ? ORDER BY seq LIMIT ?'),
+      ackDelivery: p('DELETE FROM deliveries WHERE uid = ? AND seq = ?'),
+      retryDelivery: p('UPDATE deliveries SET attempts = attempts + 1, next_attempt_at = ? WHERE uid = ? AND seq = ?'),
+      dueDeliveryExpiry: p('SELECT * FROM deliveries WHERE expires_at <= ? ORDER BY seq'),
+      deleteDeliveryBySeq: p('DELETE FROM deliveries WHERE seq = ?'),
+      pendingDeliveries: p('SELECT count(*) AS n FROM deliveries WHERE uid = ?'),
+      usersWithDeliveries: p('SELECT DISTINCT uid FROM deliveries WHERE next_attempt_at <= ? ORDER BY uid'),
+    };
+  }
+
+  #migrate(): void {
+    const db = this.#db;
+    db.exec('CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)');
+    const row = db.prepare('SELECT version FROM schema_version').get() as { version: number } | undefined;
+    let version = row?.version ?? 0;
+    if (row === undefined) db.prepare('INSERT INTO schema_version (version) VALUES (0)').run();
+    while (version < MIGRATIONS.length) {
+      const sql = MIGRATIONS[version];
+      db.transaction(() => {
+        db.exec(sql);
+        db.prepare('UPDATE schema_version SET version = ?').run(version + 1);
+      })();
+      version++;
+    }
+  }
+
+  /** Queues a write for the next group commit; resolves with `fn`'s result after the COMMIT. */
+  #write<T>(fn: () => T): Promise<T> {
+    if (this.#closed) return Promise.reject(new StoreUnavailableError('the store is closed'));
+    return new Promise<T>((resolve, reject) => {
+      this.#pending.push({ fn, resolve: resolve as (v: unknown) => void, reject });
+      if (this.#pending.length >= this.#maxBatch) this.#flush();
+      else if (!this.#scheduled) {
+        this.#scheduled = true;
+        setImmediate(() => this.#flush());
+      }
+    });
+  }
+
+  #flush(): void {
+    this.#scheduled = false;
+    const ops = this.#pending;
+    if (ops.length === 0) return;
+    this.#pending = [];
+    const results: unknown[] = new Array(ops.length);
+    const errors: unknown[] = new Array(ops.length);
+    try {
+      this.#batch(ops, results, errors);
+    } catch (error) {
+      const mapped = mapError(error);
+      const failure =
+        mapped instanceof StoreUnavailableError
+          ? mapped
+          : new StoreUnavailableError(`store write failed: ${(error as Error).message}`, { cause: error });
+      for (const op of ops) op.reject(failure);
+      return;
+    }
+    for (let i = 0; i < ops.length; i++) {
+      if (errors[i] !== undefined) ops[i].reject(errors[i]);
+      else ops[i].resolve(results[i]);
+    }
+  }
+
+  /** Runs a read against committed data, mapping backend failures. */
+  #read<T>(fn: () => T): Promise<T> {
+    if (this.#closed) return Promise.reject(new StoreUnavailableError('the store is closed'));
+    try {
+      return Promise.resolve(fn());
+    } catch (error) {
+      return Promise.reject(mapError(error));
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------- groups
+
+  createGroup(group: Group): Promise<void> {
+    return this.#write(() => {
+      if (this.#s.getGroup.get(group.gid) !== undefined) throw new StoreConflictError(`group ${group.gid} exists`);
+      this.#s.insertGroup.run(group.gid, group.enabled ? 1 : 0);
+    });
+  }
+
+  getGroup(gid: string): Promise<Group | null> {
+    return this.#read(() => {
+      const r = this.#s.getGroup.get(gid) as Row | undefined;
+      return r === undefined ? null : { gid: r.gid as string, enabled: r.enabled === 1 };
+    });
+  }
+
+  listGroups(): Promise<Group[]> {
+    return this.#read(() =>
+      (this.#s.listGroups.all() as Row[]).map((r) => ({ gid: r.gid as string, enabled: r.enabled === 1 })),
+    );
+  }
+
+  updateGroup(gid: string, patch: { enabled: boolean }): Promise<Group> {
+    return this.#write(() => {
+      if (this.#s.updateGroup.run(patch.enabled ? 1 : 0, gid).changes === 0) {
+        throw new StoreNotFoundError(`group ${gid} does not exist`);
+      }
+      return { gid, enabled: patch.enabled };
+    });
+  }
+
+  deleteGroup(gid: string): Promise<void> {
+    return this.#write(() => {
+      const users = (this.#s.usersInGroup.get(gid) as { n: number }).n;
+      if (users > 0) throw new StoreInUseError(`group ${gid} still has ${users} user(s)`);
+      if (this.#s.deleteGroup.run(gid).changes === 0) throw new StoreNotFoundError(`group ${gid} does not exist`);
+    });
+  }
+
+  // ---------------------------------------------------------------------------------------------- users
+
+  createUser(user: UserRecord): Promise<void> {
+    return this.#write(() => {
+      if (this.#s.getUser.get(user.uid) !== undefined) throw new StoreConflictError(`user ${user.uid} exists`);
+      if (this.#s.getUserByUsername.get(user.username) !== undefined) {
+        throw new StoreConflictError(`username ${user.username} is taken`);
+      }
+      this.#s.insertUser.run(...userParams(user));
+    });
+  }
+
+  getUser(uid: string): Promise<UserRecord | null> {
+    return this.#read(() => {
+      const r = this.#s.getUser.get(uid) as Row | undefined;
+      return r === undefined ? null : rowToUser(r);
+    });
+  }
+
+  getUserByUsername(username: string): Promise<UserRecord | null> {
+    return this.#read(() => {
+      const r = this.#s.getUserByUsername.get(username) as Row | undefined;
+      return r === undefined ? null : rowToUser(r);
+    });
+  }
+
+  listUsers(): Promise<UserRecord[]> {
+    return this.#read(() => (this.#s.listUsers.all() as Row[]).map(rowToUser));
+  }
+
+  updateUser(uid: string, patch: object): Promise<UserRecord> {
+    return this.#write(() => {
+      const r = this.#s.getUser.get(uid) as Row | undefined;
+      if (r === undefined) throw new StoreNotFoundError(`user ${uid} does not exist`);
+      const merged = mergePatch(rowToUser(r), patch) as UserRecord;
+      if (merged.username !== r.username && this.#s.getUserByUsername.get(merged.username) !== undefined) {
+        throw new StoreConflictError(`username ${merged.username} is taken`);
+      }
+      if (merged.uid !== uid && this.#s.getUser.get(merged.uid) !== undefined) {
+        throw new StoreConflictError(`user ${merged.uid} exists`);
+      }
+      this.#s.replaceUser.run(...userParams(merged), uid);
+      return merged;
+    });
+  }
+
+  deleteUser(uid: string): Promise<void> {
+    return this.#write(() => {
+      if (this.#s.deleteUser.run(uid).changes === 0) throw new StoreNotFoundError(`user ${uid} does not exist`);
+    });
+  }
+
+  charge(uid: string, amounts: Amounts): Promise<ChargeResult> {
+    const micros = toMicroUnits(amounts.amount);
+    return this.#write((): ChargeResult => {
+      const q = this.#s.quotas.get(uid) as { balance_micros: number | null; sms_count: number | null } | undefined;
+      if (q === undefined) throw new StoreNotFoundError(`user ${uid} does not exist`);
+      if (q.balance_micros !== null && q.balance_micros < micros) return { ok: false, reason: 'balance' };
+      if (q.sms_count !== null && q.sms_count < amounts.smsCount) return { ok: false, reason: 'sms_count' };
+      if (q.balance_micros === null && q.sms_count === null) return { ok: true };
+      this.#s.setQuotas.run(
+        q.balance_micros === null ? null : q.balance_micros - micros,
+        q.sms_count === null ? null : q.sms_count - amounts.smsCount,
+        uid,
+      );
+      return { ok: true };
+    });
+  }
+
+  credit(uid: string, amounts: Amounts): Promise<void> {
+    const micros = toMicroUnits(amounts.amount);
+    return this.#write(() => {
+      const q = this.#s.quotas.get(uid) as { balance_micros: number | null; sms_count: number | null } | undefined;
+      if (q === undefined) throw new StoreNotFoundError(`user ${uid} does not exist`);
+      if (q.balance_micros === null && q.sms_count === null) return;
+      this.#s.setQuotas.run(
+        q.balance_micros === null ? null : Math.max(0, q.balance_micros + micros),
+        q.sms_count === null ? null : Math.max(0, q.sms_count + amounts.smsCount),
+        uid,
+      );
+    });
+  }
+
+  // ---------------------------------------------------------------------------------------------- connectors
+
+  putConnector(connector: ConnectorRecord): Promise<void> {
+    return this.#write(() => {
+      this.#s.putConnector.run(
+        connector.cid,
+        connector.type,
+        connector.started ? 1 : 0,
+        JSON.stringify(connector.settings),
+      );
+    });
+  }
+
+  getConnector(cid: string): Promise<ConnectorRecord | null> {
+    return this.#read(() => {
+      const r = this.#s.getConnector.get(cid) as Row | undefined;
+      return r === undefined ? null : rowToConnector(r);
+    });
+  }
+
+  listConnectors(): Promise<ConnectorRecord[]> {
+    return this.#read(() => (this.#s.listConnectors.all() as Row[]).map(rowToConnector));
+  }
+
+  deleteConnector(cid: string): Promise<void> {
+    return this.#write(() => {
+      if (this.#s.deleteConnector.run(cid).changes === 0) {
+        throw new StoreNotFoundError(`connector ${cid} does not exist`);
+      }
+    });
+  }
+
+  setConnectorStarted(cid: string, started: boolean): Promise<void> {
+    return this.#write(() => {
+      if (this.#s.setStarted.run(started ? 1 : 0, cid).changes === 0) {
+        throw new StoreNotFoundError(`connector ${cid} does not exist`);
+      }
+    });
+  }
+
+  // ---------------------------------------------------------------------------------------------- routes
+
+  putMtRoute(route: MtRoute): Promise<void> {
+    return this.#write(() => {
+      this.#s.putMt.run(route.order, JSON.stringify(route));
+      this.#s.bumpRoutes.run();
+    });
+  }
+
+  listMtRoutes(): Promise<MtRoute[]> {
+    return this.#read(() => (this.#s.listMt.all() as Row[]).map((r) => JSON.parse(r.route as string) as MtRoute));
+  }
+
+  deleteMtRoute(order: number): Promise<void> {
+    return this.#write(() => {
+      if (this.#s.deleteMt.run(order).changes === 0) throw new StoreNotFoundError(`no MT route with order ${order}`);
+      this.#s.bumpRoutes.run();
+    });
+  }
+
+  putMoRoute(route: MoRoute): Promise<void> {
+    return this.#write(() => {
+      this.#s.putMo.run(route.order, JSON.stringify(route));
+      this.#s.bumpRoutes.run();
+    });
+  }
+
+  listMoRoutes(): Promise<MoRoute[]> {
+    return this.#read(() => (this.#s.listMo.all() as Row[]).map((r) => JSON.parse(r.route as string) as MoRoute));
+  }
+
+  deleteMoRoute(order: number): Promise<void> {
+    return this.#write(() => {
+      if (this.#s.deleteMo.run(order).changes === 0) throw new StoreNotFoundError(`no MO route with order ${order}`);
+      this.#s.bumpRoutes.run();
+    });
+  }
+
+  routesVersion(): Promise<number> {
+    return this.#read(() => (this.#s.routesVersion.get() as { value: number }).value);
+  }
+
+  // ---------------------------------------------------------------------------------------------- messages
+
+  acceptMessages(records: MessageRecord[]): Promise<void> {
+    return this.#write(() => {
+      for (const m of records) this.#s.insertMessage.run(...messageParams(m));
+    }).catch((error: unknown) => {
+      const code = (error as { code?: unknown }).code;
+      if (typeof code === 'string' && code.startsWith('SQLITE_CONSTRAINT')) {
+        throw new StoreConflictError(`a message id is already stored: ${(error as Error).message}`, { cause: error });
+      }
+      throw error;
+    });
+  }
+
+  getMessage(id: string): Promise<MessageRecord | null> {
+    return this.#read(() => {
+      const r = this.#s.getMessage.get(id) as Row | undefined;
+      return r === undefined ? null : rowToMessage(r);
+    });
+  }
+
+  updateMessages(updates: Array<{ id: string; patch: MessagePatch }>): Promise<void> {
+    const now = this.#now();
+    return this.#write(() => {
+      for (const { id, patch } of updates) {
+        const keys = Object.keys(patch).filter((k) => PATCHABLE.has(k));
+        if (keys.length === 0) continue;
+        const sql = `UPDATE messages SET ${keys.map((k) => `${k} = ?`).join(', ')}, updated_at = ? WHERE id = ?`;
+        const values = keys.map((k) => (patch as Record<string, unknown>)[k]);
+        this.#cached(sql).run(...values, now, id);
+      }
+    });
+  }
+
+  readonly #statementCache = new Map<string, Database.Statement>();
+
+  #cached(sql: string): Database.Statement {
+    let s = this.#statementCache.get(sql);
+    if (s === undefined) {
+      s = this.#db.prepare(sql);
+      this.#statementCache.set(sql, s);
+    }
+    return s;
+  }
+
+  claimMessages(cid: string, max: number, now: number): Promise<MessageRecord[]> {
+    return this.#write(() => {
+      const rows = this.#s.claim.all(cid, now, max) as Row[];
+      const stamp = this.#now();
+      return rows.map((r) => {
+        this.#s.markSending.run(stamp, r.seq);
+        const m = rowToMessage(r);
+        m.status = 'sending';
+        m.updated_at = stamp;
+        return m;
+      });
+    });
+  }
+
+  releaseMessage(id: string, notBefore: number): Promise<void> {
+    return this.#write(() => {
+      this.#s.release.run(notBefore, this.#now(), id);
+    });
+  }
+
+  recoverInFlight(): Promise<number> {
+    return this.#write(() => this.#s.recover.run(this.#now()).changes);
+  }
+
+  #owned(uid: string, id: string): { ok: false; reason: 'not_found' | 'not_owner' | 'not_queued' } | null {
+    const r = this.#s.getMessage.get(id) as Row | undefined;
+    if (r === undefined) return { ok: false, reason: 'not_found' };
+    if (r.uid !== uid) return { ok: false, reason: 'not_owner' };
+    if (r.status !== 'queued') return { ok: false, reason: 'not_queued' };
+    return null;
+  }
+
+  cancelMessage(uid: string, id: string): Promise<OwnedMessageResult> {
+    return this.#write((): OwnedMessageResult => {
+      const refusal = this.#owned(uid, id);
+      if (refusal !== null) return refusal;
+      const now = this.#now();
+      this.#s.cancel.run(MessageState.DELETED, now, now, id);
+      return { ok: true, message: rowToMessage(this.#s.getMessage.get(id) as Row) };
+    });
+  }
+
+  replaceMessage(uid: string, id: string, patch: MessageReplacement): Promise<OwnedMessageResult> {
+    return this.#write((): OwnedMessageResult => {
+      const refusal = this.#owned(uid, id);
+      if (refusal !== null) return refusal;
+      this.#s.replace.run(
+        patch.short_message,
+        patch.registered_delivery,
+        patch.schedule_at,
+        patch.expires_at,
+        this.#now(),
+        id,
+      );
+      return { ok: true, message: rowToMessage(this.#s.getMessage.get(id) as Row) };
+    });
+  }
+
+  queueDepths(): Promise<Record<string, number>> {
+    return this.#read(() => {
+      const out: Record<string, number> = {};
+      for (const r of this.#s.depths.all() as Row[]) out[r.cid as string] = r.n as number;
+      return out;
+    });
+  }
+
+  expireQueued(now: number): Promise<MessageRecord[]> {
+    return this.#write(() => {
+      const rows = this.#s.dueExpiry.all(now) as Row[];
+      return rows.map((r) => {
+        this.#s.expire.run(MessageState.EXPIRED, now, now, r.id);
+        const m = rowToMessage(r);
+        m.status = 'failed';
+        m.state = MessageState.EXPIRED;
+        m.final_at = now;
+        m.updated_at = now;
+        return m;
+      });
+    });
+  }
+
+  listMessages(query: MessageQuery): Promise<MessageRecord[]> {
+    return this.#read(() => {
+      const where: string[] = [];
+      const args: unknown[] = [];
+      if (query.uid !== undefined) {
+        where.push('uid = ?');
+        args.push(query.uid);
+      }
+      if (query.destination_addr !== undefined) {
+        where.push('destination_addr = ?');
+        args.push(query.destination_addr);
+      }
+      if (query.from !== undefined) {
+        where.push('submitted_at >= ?');
+        args.push(query.from);
+      }
+      if (query.to !== undefined) {
+        where.push('submitted_at <= ?');
+        args.push(query.to);
+      }
+      const limit = Math.max(1, Math.min(query.limit ?? 100, 10_000));
+      const sql = `SELECT * FROM messages ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY submitted_at DESC, seq DESC LIMIT ?`;
+      return (this.#cached(sql).all(...args, limit) as Row[]).map(rowToMessage);
+    });
+  }
+
+  // ---------------------------------------------------------------------------------------------- receipt map
+
+  putReceiptMaps(entries: ReceiptMapEntry[]): Promise<void> {
+    return this.#write(() => {
+      for (const e of entries) this.#s.putMap.run(e.cid, e.upstream_id, e.message_id, e.expires_at);
+    });
+  }
+
+  getReceiptMap(cid: string, upstreamId: string): Promise<ReceiptMapEntry | null> {
+    return this.#read(() => (this.#s.getMap.get(cid, upstreamId) as ReceiptMapEntry | undefined) ?? null);
+  }
+
+  deleteReceiptMap(cid: string, upstreamId: string): Promise<void> {
+    return this.#write(() => {
+      this.#s.deleteMap.run(cid, upstreamId);
+    });
+  }
+
+  expireReceiptMaps(now: number): Promise<number> {
+    return this.#write(() => this.#s.expireMap.run(now).changes);
+  }
+
+  // ---------------------------------------------------------------------------------------------- deliveries
+
+  enqueueDeliveries(items: NewDelivery[]): Promise<number[]> {
+    return this.#write(() =>
+      items.map(
+        (d) =>
+          Number(
+            this.#s.insertDelivery.run(d.uid, d.kind, toJson(d.payload), d.created_at, d.expires_at).lastInsertRowid,
+          ) as number,
+      ),
+    );
+  }
+
+  peekDeliveries(uid: string, max: number, now: number): Promise<DeliveryRecord[]> {
+    return this.#read(() => {
+      // Strict order per user: only the due prefix of the queue, never a later one past a held earlier one.
+      const out: DeliveryRecord[] = [];
+      for (const r of this.#s.headDeliveries.all(uid, max) as Row[]) {
+        if ((r.next_attempt_at as number) > now) break;
+        out.push(rowToDelivery(r));
+      }
+      return out;
+    });
+  }
+
+  ackDelivery(uid: string, seq: number): Promise<void> {
+    return this.#write(() => {
+      this.#s.ackDelivery.run(uid, seq);
+    });
+  }
+
+  retryDelivery(uid: string, seq: number, notBefore: number): Promise<void> {
+    return this.#write(() => {
+      this.#s.retryDelivery.run(notBefore, uid, seq);
+    });
+  }
+
+  expireDeliveries(now: number): Promise<DeliveryRecord[]> {
+    return this.#write(() => {
+      const rows = this.#s.dueDeliveryExpiry.all(now) as Row[];
+      for (const r of rows) this.#s.deleteDeliveryBySeq.run(r.seq);
+      return rows.map(rowToDelivery);
+    });
+  }
+
+  pendingDeliveries(uid: string): Promise<number> {
+    return this.#read(() => (this.#s.pendingDeliveries.get(uid) as { n: number }).n);
+  }
+
+  usersWithDeliveries(now: number): Promise<string[]> {
+    return this.#read(() => (this.#s.usersWithDeliveries.all(now) as Row[]).map((r) => r.uid as string));
+  }
+
+  // ---------------------------------------------------------------------------------------------- lifecycle
+
+  /** Bytes of the database file and its WAL, for the benchmarks' store-size figure. */
+  sizeBytes(): number {
+    const page = this.#db.pragma('page_size', { simple: true }) as number;
+    const pages = this.#db.pragma('page_count', { simple: true }) as number;
+    return page * pages;
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#flush();
+    this.#closed = true;
+    try {
+      this.#db.pragma('wal_checkpoint(TRUNCATE)');
+    } catch {
+      // A checkpoint failure leaves the WAL for the next open to replay: nothing is lost.
+    }
+    this.#db.close();
+  }
+}
+
+function rowToConnector(r: Row): ConnectorRecord {
+  return {
+    cid: r.cid as string,
+    type: r.type as ConnectorRecord['type'],
+    started: r.started === 1,
+    settings: JSON.parse(r.settings as string) as Record<string, unknown>,
+  };
+}

@@ -1,0 +1,160 @@
+// The store interface: everything smppgate keeps, behind narrow async methods. Every backend (the embedded SQLite
+// one now, Redis later) implements it and passes the one conformance suite in ./conformance/suite.ts.
+// Errors are the typed ones of ./errors.ts.
+
+import type { ConnectorRecord, DeliveryRecord, Group, MessageRecord, MoRoute, MtRoute, UserRecord } from './model.js';
+
+/** Balance (decimal) and sms_count units moved by a charge or a credit. */
+export interface Amounts {
+  amount: number;
+  smsCount: number;
+}
+
+/** The answer to an atomic charge: taken, or which quota was short (nothing moved then). */
+export type ChargeResult = { ok: true } | { ok: false; reason: 'balance' | 'sms_count' };
+
+/** Why cancel_sm / replace_sm could not act on a message. */
+export type OwnedMessageRefusal = 'not_found' | 'not_owner' | 'not_queued';
+
+/** The answer to cancel/replace: done (with the record as it now is), or why not. */
+export type OwnedMessageResult = { ok: true; message: MessageRecord } | { ok: false; reason: OwnedMessageRefusal };
+
+/** What replace_sm may change in a queued message (SMPP 3.4 §4.10.1). */
+export interface MessageReplacement {
+  short_message: Buffer;
+  registered_delivery: number;
+  schedule_at: number | null;
+  expires_at: number | null;
+}
+
+/** Fields of a message the connectors and receipts change over its life. */
+export type MessagePatch = Partial<
+  Pick<
+    MessageRecord,
+    'status' | 'state' | 'upstream_id' | 'error_code' | 'attempts' | 'final_at' | 'charged' | 'schedule_at' | 'cid'
+  >
+>;
+
+/** A history query: by user and time range, or by destination. Newest first. */
+export interface MessageQuery {
+  uid?: string;
+  destination_addr?: string;
+  /** Inclusive, epoch ms, on submitted_at. */
+  from?: number;
+  to?: number;
+  limit?: number;
+}
+
+/** One entry of the receipt map: the upstream's id for a message, kept until `expires_at` (dlr_expiry). */
+export interface ReceiptMapEntry {
+  cid: string;
+  upstream_id: string;
+  message_id: string;
+  expires_at: number;
+}
+
+/** A delivery to enqueue: the store assigns `seq`, `attempts` and `next_attempt_at`. */
+export type NewDelivery = Omit<DeliveryRecord, 'seq' | 'attempts' | 'next_attempt_at'>;
+
+/** Everything smppgate keeps. All methods are async; a resolved write is durable. */
+export interface Store {
+  // Groups
+  /** Creates a group; StoreConflictError when the gid exists. */
+  createGroup(group: Group): Promise<void>;
+  getGroup(gid: string): Promise<Group | null>;
+  listGroups(): Promise<Group[]>;
+  /** StoreNotFoundError when absent. */
+  updateGroup(gid: string, patch: { enabled: boolean }): Promise<Group>;
+  /** StoreNotFoundError when absent, StoreInUseError while users belong to it. */
+  deleteGroup(gid: string): Promise<void>;
+
+  // Users
+  /** StoreConflictError on a taken uid or username. */
+  createUser(user: UserRecord): Promise<void>;
+  getUser(uid: string): Promise<UserRecord | null>;
+  getUserByUsername(username: string): Promise<UserRecord | null>;
+  listUsers(): Promise<UserRecord[]>;
+  /** Deep-merges `patch` (any part of a UserRecord; arrays and nulls replace). StoreNotFoundError when absent. */
+  updateUser(uid: string, patch: object): Promise<UserRecord>;
+  /** StoreNotFoundError when absent. */
+  deleteUser(uid: string): Promise<void>;
+  /** Atomically takes the amounts from the user's quotas; a null quota is unlimited and does not move. */
+  charge(uid: string, amounts: Amounts): Promise<ChargeResult>;
+  /** Atomically adds the amounts (a refund or a top-up; negative amounts deduct, never below zero). */
+  credit(uid: string, amounts: Amounts): Promise<void>;
+
+  // Connectors
+  /** Creates or replaces. */
+  putConnector(connector: ConnectorRecord): Promise<void>;
+  getConnector(cid: string): Promise<ConnectorRecord | null>;
+  listConnectors(): Promise<ConnectorRecord[]>;
+  deleteConnector(cid: string): Promise<void>;
+  setConnectorStarted(cid: string, started: boolean): Promise<void>;
+
+  // Routes, keyed by order
+  putMtRoute(route: MtRoute): Promise<void>;
+  /** Highest order first. */
+  listMtRoutes(): Promise<MtRoute[]>;
+  deleteMtRoute(order: number): Promise<void>;
+  putMoRoute(route: MoRoute): Promise<void>;
+  listMoRoutes(): Promise<MoRoute[]>;
+  deleteMoRoute(order: number): Promise<void>;
+  /** Changes whenever any route changes, so callers can cache compiled routes. */
+  routesVersion(): Promise<number>;
+
+  // Messages and connector queues
+  /** Stores message parts and queues them for their connector, durably, in one group-committed write. */
+  acceptMessages(records: MessageRecord[]): Promise<void>;
+  getMessage(id: string): Promise<MessageRecord | null>;
+  /** Applies several patches in one write; unknown ids are ignored. */
+  updateMessages(updates: Array<{ id: string; patch: MessagePatch }>): Promise<void>;
+  /** The next due queued parts of a connector (priority, then acceptance order), marked `sending`. */
+  claimMessages(cid: string, max: number, now: number): Promise<MessageRecord[]>;
+  /** Back to `queued`, not to be claimed before `notBefore` (a retry with delay). */
+  releaseMessage(id: string, notBefore: number): Promise<void>;
+  /** At start: every `sending` part back to `queued` (at-least-once after a crash). Returns how many. */
+  recoverInFlight(): Promise<number>;
+  /** Cancels a queued part owned by `uid`. */
+  cancelMessage(uid: string, id: string): Promise<OwnedMessageResult>;
+  /** Replaces what replace_sm may change in a queued part owned by `uid`. */
+  replaceMessage(uid: string, id: string, patch: MessageReplacement): Promise<OwnedMessageResult>;
+  /** Queued parts per connector. */
+  queueDepths(): Promise<Record<string, number>>;
+  /** Marks queued parts whose `expires_at` passed as failed/EXPIRED and returns them (for failure receipts). */
+  expireQueued(now: number): Promise<MessageRecord[]>;
+  listMessages(query: MessageQuery): Promise<MessageRecord[]>;
+
+  // Receipt map
+  putReceiptMaps(entries: ReceiptMapEntry[]): Promise<void>;
+  getReceiptMap(cid: string, upstreamId: string): Promise<ReceiptMapEntry | null>;
+  deleteReceiptMap(cid: string, upstreamId: string): Promise<void>;
+  /** Drops entries past their expiry; returns how many. */
+  expireReceiptMaps(now: number): Promise<number>;
+
+  // Deliveries to ESMEs (store and forward of receipts and MO)
+  /** Queues deliveries; returns the seq assigned to each, in order. */
+  enqueueDeliveries(items: NewDelivery[]): Promise<number[]>;
+  /** Due deliveries of a user, in seq order. */
+  peekDeliveries(uid: string, max: number, now: number): Promise<DeliveryRecord[]>;
+  ackDelivery(uid: string, seq: number): Promise<void>;
+  /** Counts an attempt and holds the delivery until `notBefore`. */
+  retryDelivery(uid: string, seq: number, notBefore: number): Promise<void>;
+  /** Removes and returns deliveries past `expires_at`. */
+  expireDeliveries(now: number): Promise<DeliveryRecord[]>;
+  pendingDeliveries(uid: string): Promise<number>;
+  /** Users with at least one due delivery. */
+  usersWithDeliveries(now: number): Promise<string[]>;
+
+  /** Flushes pending writes and closes. */
+  close(): Promise<void>;
+}
+
+/** Integer micro-units (1e-6) of a decimal amount: how stores keep money exact. */
+export function toMicroUnits(amount: number): number {
+  return Math.round(amount * 1_000_000);
+}
+
+/** The decimal amount of integer micro-units. */
+export function fromMicroUnits(micros: number): number {
+  return micros / 1_000_000;
+}
