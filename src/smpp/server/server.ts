@@ -109,6 +109,12 @@ export class SmppServer<P extends ServerPrincipal = ServerPrincipal> {
   #closing: Promise<void> | undefined;
 
   constructor(options: SmppServerOptions<P>) {
+    // SMPP 3.4 §4.1.2: system_id is a C-octet string of at most 16 octets; the id goes into every bind_*_resp.
+    if (!/^[\x01-\xff]{0,15}$/.test(options.id)) {
+      throw new RangeError(
+        `server id ${JSON.stringify(options.id)} does not fit system_id (at most 15 Latin-1 characters)`,
+      );
+    }
     this.#options = options;
     this.id = options.id;
     this.#clock = options.clock ?? systemClock;

@@ -24,6 +24,7 @@ import type { BindType, ServerCounters, UserCounters } from './counters.js';
 import { InvalidStateError, SessionClosedError } from './errors.js';
 import { gate, isBound, mayOffer, type SessionRole, SessionState } from './gate.js';
 import { type SessionLogger, silentLogger } from './log.js';
+import { Outbox } from './outbox.js';
 import { Window } from './window.js';
 
 /** The account a bind authenticated as; the gateway's user type extends it. */
@@ -178,20 +179,22 @@ const BOUND_STATE: Readonly<Record<BindType, SessionState>> = {
 
 const MT_COMMANDS: ReadonlySet<string> = new Set(['submit_sm', 'data_sm', 'submit_multi']);
 
+/** The response command_id of each request (undefined: none exists), looked up once per command name. */
+const RESPONSE_ID: Readonly<Record<string, number | undefined>> = Object.fromEntries(
+  Object.entries(CommandId).map(([name, id]) => [name, responseIdOf(id)]),
+);
+
+/** Responses whose only mandatory field is message_id (SMPP 3.4 §4.4.2, §4.6.2, §4.7.2): the writer's fast path. */
+const MESSAGE_ID_ONLY: ReadonlySet<number> = new Set([
+  CommandId.submit_sm_resp,
+  CommandId.deliver_sm_resp,
+  CommandId.data_sm_resp,
+]);
+
 /** SMPP 3.4 §5.2.4 interface_version: the sc_interface_version TLV of our bind responses. */
 const SMPP_VERSION_34 = 0x34;
 
 let nextSessionNumber = 1;
-
-/** A 16-byte PDU with no body (SMPP 3.4 §3.2): error responses (§4.1.2, §4.4.2: body not returned) and generic_nack. */
-function headerOnly(commandId: number, status: number, sequence: number): Buffer {
-  const b = Buffer.allocUnsafe(16);
-  b.writeUInt32BE(16, 0);
-  b.writeUInt32BE(commandId >>> 0, 4);
-  b.writeUInt32BE(status >>> 0, 8);
-  b.writeUInt32BE(sequence >>> 0, 12);
-  return b;
-}
 
 /**
  * An SMPP session over any duplex stream. `state` is the one source of truth; every inbound request passes the
@@ -228,9 +231,8 @@ export class SmppSession<P extends Principal = Principal> extends EventEmitter<S
   #draining = false;
   #idleWaiters: (() => void)[] = [];
 
-  // Output batching: buffers gathered during a tick, written corked on the next.
-  #out: Buffer[] = [];
-  #flushScheduled = false;
+  // Output: batched per tick (one write per batch).
+  readonly #outbox: Outbox;
 
   // Timers: one clock timer armed for the earliest deadline; activity only moves deadlines later, so the hot path
   // just records times (no timer churn per PDU).
@@ -257,6 +259,7 @@ export class SmppSession<P extends Principal = Principal> extends EventEmitter<S
     this.id = options.id ?? `s${nextSessionNumber++}`;
     this.peerAddress = options.peerAddress ?? '';
     this.#stream = stream;
+    this.#outbox = new Outbox(stream, this.#onFlushed);
     this.#clock = options.clock ?? systemClock;
     this.#timers = { ...DEFAULT_TIMERS, ...options.timers };
     this.#handlers = options.handlers ?? {};
@@ -391,7 +394,7 @@ export class SmppSession<P extends Principal = Principal> extends EventEmitter<S
       if (this.#state === SessionState.CLOSED) return;
       this.#unbindSeq = this.#window.reserveSequence();
       this.#setDeadline(this.#timers.sessionInitMs, 'no unbind_resp');
-      this.#queue(headerOnly(CommandId.unbind, 0, this.#unbindSeq));
+      this.#outbox.header(CommandId.unbind, 0, this.#unbindSeq);
       await this.#closed;
     })();
     return this.#unbindPromise;
@@ -408,7 +411,7 @@ export class SmppSession<P extends Principal = Principal> extends EventEmitter<S
     if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer);
     this.#timer = undefined;
     this.#window.close(new SessionClosedError(reason));
-    this.#flush();
+    this.#outbox.flush();
     const stream = this.#stream;
     stream.off('data', this.#onData);
     stream.off('drain', this.#onDrain);
@@ -487,7 +490,7 @@ export class SmppSession<P extends Principal = Principal> extends EventEmitter<S
   #fatal(error: unknown): void {
     const status = error instanceof SmppFramingError ? error.commandStatus : CommandStatus.ESME_RSYSERR;
     this.#log.warn('framing_error', { error: error instanceof Error ? error.message : String(error) });
-    this.#queue(headerOnly(CommandId.generic_nack, status, 0));
+    this.#outbox.header(CommandId.generic_nack, status, 0);
     this.close(error instanceof SmppFramingError ? 'framing error' : 'reader error');
   }
 
@@ -513,7 +516,7 @@ export class SmppSession<P extends Principal = Principal> extends EventEmitter<S
       case 'enquire_link':
         // SMPP 3.4 §4.11: answered at once, in any state.
         this.#counters?.onEnquireLink(true, this.#user);
-        this.#queue(headerOnly(CommandId.enquire_link_resp, 0, pdu.sequence_number));
+        this.#outbox.header(CommandId.enquire_link_resp, 0, pdu.sequence_number);
         return;
       case 'unbind':
         this.#onPeerUnbind(pdu.sequence_number);
@@ -533,7 +536,7 @@ export class SmppSession<P extends Principal = Principal> extends EventEmitter<S
     if (!(error instanceof SmppDecodeError)) {
       // The codec promises only typed errors; anything else is a codec bug, not the peer's: answer, keep going.
       this.#log.error('decode_bug', { error: error instanceof Error ? error.message : String(error) });
-      this.#queue(headerOnly(CommandId.generic_nack, CommandStatus.ESME_RSYSERR, 0));
+      this.#outbox.header(CommandId.generic_nack, CommandStatus.ESME_RSYSERR, 0);
       return;
     }
     const { commandId, sequenceNumber, commandStatus } = error;
@@ -556,7 +559,7 @@ export class SmppSession<P extends Principal = Principal> extends EventEmitter<S
   /** Answers a request we will not process: its _resp with `status`, or generic_nack when it has none. */
   #refuse(commandId: number, sequence: number, status: number): void {
     const respId = responseIdOf(commandId);
-    this.#queue(headerOnly(respId ?? CommandId.generic_nack, status, sequence));
+    this.#outbox.header(respId ?? CommandId.generic_nack, status, sequence);
     this.#log.debug('refused', { command: commandName(commandId), sequence, status, state: this.#state });
   }
 
@@ -579,15 +582,27 @@ export class SmppSession<P extends Principal = Principal> extends EventEmitter<S
   #dispatch(pdu: Pdu): void {
     const command = pdu.command as HandledCommand;
     const seq = pdu.sequence_number;
+    const respId = RESPONSE_ID[command];
     const mt = this.role === 'server' && MT_COMMANDS.has(command);
     if (mt) this.#counters?.onSubmitRequest(this.#user);
     const handler = this.#handlers[command] as
       | ((pdu: Pdu, ctx: HandlerContext<P>) => unknown | Promise<unknown>)
       | undefined;
-    const respId = responseIdOf(CommandId[command]);
     if (handler === undefined) {
-      if (respId !== undefined) this.#answer(pdu, CommandStatus.ESME_RINVCMDID, mt);
+      if (respId !== undefined) this.#answer(seq, respId, CommandStatus.ESME_RINVCMDID, mt);
       else this.#log.info('ignored', { command, sequence: seq });
+      return;
+    }
+    let result: unknown;
+    try {
+      result = handler(pdu, this.#ctx);
+    } catch (error) {
+      this.#handlerFailed(pdu, error);
+      result = CommandStatus.ESME_RSYSERR;
+    }
+    if (result === null || typeof result !== 'object' || typeof (result as Promise<unknown>).then !== 'function') {
+      // Answered synchronously: never in flight across a tick, so no bookkeeping.
+      if (respId !== undefined) this.#answer(seq, respId, result, mt);
       return;
     }
     this.#inflight++;
@@ -599,34 +614,24 @@ export class SmppSession<P extends Principal = Principal> extends EventEmitter<S
     } else {
       this.#inflightSeqs.add(seq);
     }
-    let result: unknown;
-    try {
-      result = handler(pdu, this.#ctx);
-    } catch (error) {
-      this.#handlerFailed(pdu, error, mt);
-      return;
-    }
-    if (result !== null && typeof result === 'object' && typeof (result as Promise<unknown>).then === 'function') {
-      (result as Promise<unknown>).then(
-        (value) => this.#settle(pdu, value, mt),
-        (error: unknown) => this.#handlerFailed(pdu, error, mt),
-      );
-    } else {
-      this.#settle(pdu, result, mt);
-    }
+    (result as Promise<unknown>).then(
+      (value) => this.#settle(seq, respId, value, mt),
+      (error: unknown) => {
+        this.#handlerFailed(pdu, error);
+        this.#settle(seq, respId, CommandStatus.ESME_RSYSERR, mt);
+      },
+    );
   }
 
-  #handlerFailed(pdu: Pdu, error: unknown, mt: boolean): void {
+  #handlerFailed(pdu: Pdu, error: unknown): void {
     this.#log.error('handler_error', {
       command: pdu.command,
       sequence: pdu.sequence_number,
       error: error instanceof Error ? error.message : String(error),
     });
-    this.#settle(pdu, CommandStatus.ESME_RSYSERR, mt);
   }
 
-  #settle(pdu: Pdu, result: unknown, mt: boolean): void {
-    const seq = pdu.sequence_number;
+  #settle(seq: number, respId: number | undefined, result: unknown, mt: boolean): void {
     const dups = this.#dupSeqs?.get(seq);
     if (dups !== undefined) {
       if (dups <= 1) this.#dupSeqs!.delete(seq);
@@ -636,28 +641,29 @@ export class SmppSession<P extends Principal = Principal> extends EventEmitter<S
     }
     this.#inflight--;
     if (this.#state !== SessionState.CLOSED) {
-      this.#answer(pdu, result, mt);
+      if (respId !== undefined) this.#answer(seq, respId, result, mt);
       if (this.#inflight === 0) this.#onIdle();
       if (this.#readPaused) this.#drain();
     }
   }
 
-  /** Encodes and queues the response to `pdu` from a handler's result. */
-  #answer(pdu: Pdu, result: unknown, mt: boolean): void {
-    const command = pdu.command;
-    const respId = responseIdOf(CommandId[command]);
-    if (respId === undefined) return; // alert_notification, outbind: no response exists (SMPP 3.4 §4.12, §4.1.7)
-    const seq = pdu.sequence_number;
+  /** Encodes and queues response `respId` to request `seq` from a handler's result. */
+  #answer(seq: number, respId: number, result: unknown, mt: boolean): void {
     let status: number;
     let body: Record<string, unknown> | undefined;
     if (typeof result === 'number') {
       status = result;
     } else if (result !== null && typeof result === 'object') {
       body = result as Record<string, unknown>;
-      status = typeof body.command_status === 'number' ? body.command_status : 0;
+      const s = body.command_status;
+      status = typeof s === 'number' ? s : 0;
     } else {
       status = CommandStatus.ESME_RSYSERR;
-      this.#log.error('handler_result', { command, sequence: seq, why: 'neither a status nor response fields' });
+      this.#log.error('handler_result', {
+        command: commandName(respId),
+        sequence: seq,
+        why: 'neither a status nor response fields',
+      });
     }
     if (mt) {
       this.#counters?.onSubmitAnswered(
@@ -665,30 +671,29 @@ export class SmppSession<P extends Principal = Principal> extends EventEmitter<S
         this.#user,
       );
     }
-    if (status !== 0 && (body === undefined || Object.keys(body).length <= 1)) {
-      this.#queue(headerOnly(respId, status, seq));
+    const out = this.#outbox;
+    if (body === undefined || (status !== 0 && body.tlvs === undefined && body.unsuccess_sme === undefined)) {
+      // SMPP 3.4 §4.4.2 (and the other _resp): the body is not returned with a non-zero command_status.
+      out.header(respId, status, seq);
       return;
+    }
+    if (MESSAGE_ID_ONLY.has(respId) && body.tlvs === undefined) {
+      const id = body.message_id ?? '';
+      if (typeof id === 'string' && out.messageIdResponse(respId, status, seq, id)) return;
     }
     const respName = commandName(respId);
     // Mandatory fields the handler left out are sent as NULL by the encoder.
-    const response = {
-      ...body,
-      command: respName,
-      command_status: status,
-      sequence_number: seq,
-    } as Pdu;
-    let buf: Buffer;
+    const response = { ...body, command: respName, command_status: status, sequence_number: seq } as Pdu;
     try {
-      buf = encodePdu(response);
+      out.bytes(encodePdu(response));
     } catch (error) {
       this.#log.error('encode_error', {
         command: respName,
         sequence: seq,
         error: error instanceof Error ? error.message : String(error),
       });
-      buf = headerOnly(respId, CommandStatus.ESME_RSYSERR, seq);
+      out.header(respId, CommandStatus.ESME_RSYSERR, seq);
     }
-    this.#queue(buf);
   }
 
   // ---------------------------------------------------------------------------------------------------------------
@@ -708,19 +713,27 @@ export class SmppSession<P extends Principal = Principal> extends EventEmitter<S
       if (status === 0 && this.#options.admit !== undefined) status = this.#options.admit(principal!, bindType, this);
       if (status !== 0) {
         this.#log.info('bind_refused', { system_id: pdu.system_id, bind_type: bindType, sequence: seq, status });
-        this.#queue(headerOnly(respId, status, seq));
+        this.#outbox.header(respId, status, seq);
       } else {
-        this.#queue(
-          encodePdu({
+        let resp: Buffer | undefined;
+        try {
+          resp = encodePdu({
             command: commandName(respId),
             command_status: 0,
             sequence_number: seq,
             system_id: this.#options.systemId ?? '',
             tlvs: { sc_interface_version: SMPP_VERSION_34 },
-          } as Pdu),
-        );
-        this.#becomeBound(bindType, principal);
-        this.#log.info('bound', { system_id: pdu.system_id, bind_type: bindType, sequence: seq });
+          } as Pdu);
+        } catch (error) {
+          this.#log.error('encode_error', { command: commandName(respId), error: (error as Error).message });
+        }
+        if (resp === undefined) {
+          this.#outbox.header(respId, CommandStatus.ESME_RSYSERR, seq);
+        } else {
+          this.#outbox.bytes(resp);
+          this.#becomeBound(bindType, principal);
+          this.#log.info('bound', { system_id: pdu.system_id, bind_type: bindType, sequence: seq });
+        }
       }
       if (this.#inflight === 0) this.#onIdle();
       if (this.#readPaused) this.#drain();
@@ -759,7 +772,7 @@ export class SmppSession<P extends Principal = Principal> extends EventEmitter<S
   #onPeerUnbind(seq: number): void {
     if (this.#unbindSeq !== 0 || this.#state === SessionState.OPEN) {
       // Crossed unbinds, or nothing bound: answer at once and go.
-      this.#queue(headerOnly(CommandId.unbind_resp, 0, seq));
+      this.#outbox.header(CommandId.unbind_resp, 0, seq);
       this.close('unbind');
       return;
     }
@@ -788,7 +801,7 @@ export class SmppSession<P extends Principal = Principal> extends EventEmitter<S
       for (const w of ws) w();
     }
     if (this.#peerUnbindSeq >= 0 && this.#state === SessionState.UNBOUND) {
-      this.#queue(headerOnly(CommandId.unbind_resp, 0, this.#peerUnbindSeq));
+      this.#outbox.header(CommandId.unbind_resp, 0, this.#peerUnbindSeq);
       this.close('unbind');
     }
   }
@@ -797,40 +810,11 @@ export class SmppSession<P extends Principal = Principal> extends EventEmitter<S
   // Output
 
   #sendRequest(request: AnyRequest): void {
-    const buf = encodePdu(request);
-    this.#queue(buf);
+    this.#outbox.bytes(encodePdu(request));
   }
 
-  /** Queues bytes for the next tick's batched write. */
-  #queue(buf: Buffer): void {
-    if (this.#stream.destroyed || this.#stream.writableEnded) return;
-    this.#out.push(buf);
-    if (!this.#flushScheduled) {
-      this.#flushScheduled = true;
-      process.nextTick(this.#flushTick);
-    }
-  }
-
-  readonly #flushTick = (): void => {
-    this.#flushScheduled = false;
-    this.#flush();
-  };
-
-  /** Writes everything queued in one corked batch (one writev on a socket). */
-  #flush(): void {
-    const out = this.#out;
-    if (out.length === 0) return;
-    this.#out = [];
-    const stream = this.#stream;
-    if (stream.destroyed || stream.writableEnded) return;
-    let ok = true;
-    if (out.length === 1) {
-      ok = stream.write(out[0]);
-    } else {
-      stream.cork();
-      for (let i = 0; i < out.length; i++) ok = stream.write(out[i]);
-      stream.uncork();
-    }
+  /** After each batched write: activity for the timers, and write back-pressure. */
+  readonly #onFlushed = (ok: boolean): void => {
     this.#lastActivity = this.#clock.now();
     this.#counters?.onSent();
     if (!ok && !this.#writeBlocked && this.#state !== SessionState.CLOSED) {
@@ -838,7 +822,7 @@ export class SmppSession<P extends Principal = Principal> extends EventEmitter<S
       this.#writeBlocked = true;
       this.#drain();
     }
-  }
+  };
 
   readonly #onDrain = (): void => {
     if (!this.#writeBlocked) return;
@@ -910,7 +894,7 @@ export class SmppSession<P extends Principal = Principal> extends EventEmitter<S
     if (t.pduReadMs > 0 && this.#framer.hasPartial && now >= this.#lastRead + t.pduReadMs) {
       // SPEC.md §2 pduReadTimerSecs: a PDU stalled half-way.
       this.#log.warn('timer_expired', { timer: 'pduReadTimer' });
-      this.#queue(headerOnly(CommandId.generic_nack, CommandStatus.ESME_RINVCMDLEN, this.#framer.partialSequence ?? 0));
+      this.#outbox.header(CommandId.generic_nack, CommandStatus.ESME_RINVCMDLEN, this.#framer.partialSequence ?? 0);
       this.close('pdu read timeout');
       return;
     }
