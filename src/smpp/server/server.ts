@@ -39,7 +39,7 @@ export interface TlsListenOptions {
 
 /** Slow-down of failed binds from one address: the n-th failure in a row waits min(baseMs·2^(n-2), maxMs). */
 export interface BindSlowdownOptions {
-  /** Delay of the second failure in a row (the first is answered at once). Default 250 ms. */
+  /** Delay of the second failure in a row (the first is answered at once); 0 disables. Default 1,000 ms. */
   baseMs?: number;
   /** Ceiling. Default 8,000 ms. */
   maxMs?: number;
@@ -292,7 +292,7 @@ export class SmppServer<P extends ServerPrincipal = ServerPrincipal> {
   /** Counts a failed bind from `address`; returns how long to hold its answer. */
   #recordFailure(address: string): number {
     const o = this.#options.bindSlowdown ?? {};
-    const base = o.baseMs ?? 250;
+    const base = o.baseMs ?? 1000;
     const max = o.maxMs ?? 8000;
     const forget = o.forgetMs ?? 600_000;
     const now = this.#clock.now();

@@ -120,6 +120,22 @@ describe('SmppSession: binds (SPEC.md §2)', () => {
   });
 });
 
+describe('SmppSession: logs', () => {
+  it('every line carries the session id and peer; once bound also system_id; request lines their sequence', async () => {
+    const { esme, session, logger } = await bound('transmitter');
+    await esme.submit(); // fine
+    esme.send(generic(0x00000077, 0, 4242));
+    await esme.waitFor((p) => p.command === 'generic_nack');
+    session.close('test');
+    const b = logger.events('bound')[0].fields;
+    assert.deepEqual([b.session, b.peer, b.system_id, b.sequence], [session.id, '192.0.2.7', 'alice', 1]);
+    const d = logger.events('decode_error')[0].fields;
+    assert.deepEqual([d.session, d.system_id, d.sequence], [session.id, 'alice', 4242]);
+    const c = logger.events('session_close')[0].fields;
+    assert.deepEqual([c.session, c.peer, c.system_id, c.reason], [session.id, '192.0.2.7', 'alice', 'test']);
+  });
+});
+
 describe('SmppSession: the gate (SPEC.md §2 table)', () => {
   it('enquire_link is answered ROK before bind and when bound', async () => {
     const { esme } = setup();
@@ -451,12 +467,14 @@ describe('SmppSession: concurrency and back-pressure', () => {
 
 describe('SmppSession: outbound window', () => {
   it('deliver_sm to a receiver: sequence numbers are ours, the response is matched and resolves', async () => {
-    const { esme, session } = await bound('receiver');
+    const { esme, session, counters } = await bound('receiver');
     const p = session.request({ ...submitDefaults(), command: 'deliver_sm', command_status: 0, sequence_number: 0 });
     const r = await p;
     assert.deepEqual([r.command, r.command_status], ['deliver_sm_resp', 0]);
     const sent = esme.received.find((x) => x.command === 'deliver_sm')!;
     assert.equal(sent.sequence_number, 1);
+    assert.equal(counters.snapshot().deliver_sm_count, 1);
+    assert.equal(counters.userSnapshot('alice')!.deliver_sm_count, 1);
   });
 
   it('deliver_sm on a transmitter bind is refused locally (InvalidStateError)', async () => {

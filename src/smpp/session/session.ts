@@ -141,7 +141,7 @@ export interface SessionOptions<P extends Principal = Principal> {
   timers?: Partial<SessionTimers>;
   /** Our requests outstanding at once (the outbound window). Default 100. */
   windowSize?: number;
-  /** Inbound requests being processed at once before reading pauses. Default 256. */
+  /** Inbound requests being processed at once before reading pauses. Default 100. */
   maxInflight?: number;
   /** Largest command_length accepted (the framer's bound). Default: the codec's default. */
   maxCommandLength?: number;
@@ -213,7 +213,7 @@ export class SmppSession<P extends Principal = Principal> extends EventEmitter<S
   readonly #framer: Framer;
   readonly #window: Window<AnyRequest, Pdu>;
   readonly #clock: Clock;
-  readonly #log: SessionLogger;
+  #log: SessionLogger;
   readonly #timers: SessionTimers;
   readonly #handlers: Handlers<P>;
   readonly #options: SessionOptions<P>;
@@ -264,7 +264,7 @@ export class SmppSession<P extends Principal = Principal> extends EventEmitter<S
     this.#timers = { ...DEFAULT_TIMERS, ...options.timers };
     this.#handlers = options.handlers ?? {};
     this.#counters = options.counters;
-    this.#maxInflight = Math.max(1, options.maxInflight ?? 256);
+    this.#maxInflight = Math.max(1, options.maxInflight ?? 100);
     this.#log = (options.logger ?? silentLogger).child({ session: this.id, peer: this.peerAddress });
     this.#framer = new Framer(
       options.maxCommandLength !== undefined ? { maxCommandLength: options.maxCommandLength } : undefined,
@@ -342,9 +342,6 @@ export class SmppSession<P extends Principal = Principal> extends EventEmitter<S
           : new InvalidStateError(command, this.#state),
       );
     }
-    if (this.role === 'server' && (command === 'deliver_sm' || command === 'data_sm')) {
-      this.#counters?.onDelivered(command, this.#user);
-    }
     return this.#window.offer(pdu as AnyRequest);
   }
 
@@ -363,7 +360,7 @@ export class SmppSession<P extends Principal = Principal> extends EventEmitter<S
       ...fields,
     } as AnyRequest);
     if (response.command_status !== 0) throw new SmppStatusError(response.command_status);
-    if (this.#state === SessionState.OPEN) this.#becomeBound(bindType, undefined);
+    if (this.#state === SessionState.OPEN) this.#becomeBound(bindType, undefined, fields.system_id);
     return response;
   }
 
@@ -427,7 +424,7 @@ export class SmppSession<P extends Principal = Principal> extends EventEmitter<S
       });
     }
     this.#counters?.onDisconnect();
-    this.#log.info('session_close', { reason, system_id: this.#principal?.id });
+    this.#log.info('session_close', { reason });
     this.#resolveClosed(reason);
     this.emit('close', reason);
   }
@@ -731,8 +728,8 @@ export class SmppSession<P extends Principal = Principal> extends EventEmitter<S
           this.#outbox.header(respId, CommandStatus.ESME_RSYSERR, seq);
         } else {
           this.#outbox.bytes(resp);
-          this.#becomeBound(bindType, principal);
-          this.#log.info('bound', { system_id: pdu.system_id, bind_type: bindType, sequence: seq });
+          this.#becomeBound(bindType, principal, pdu.system_id);
+          this.#log.info('bound', { sequence: seq, principal: principal?.id });
         }
       }
       if (this.#inflight === 0) this.#onIdle();
@@ -757,9 +754,10 @@ export class SmppSession<P extends Principal = Principal> extends EventEmitter<S
     );
   }
 
-  #becomeBound(bindType: BindType, principal: P | undefined): void {
+  #becomeBound(bindType: BindType, principal: P | undefined, systemId: string): void {
     this.#bindType = bindType;
     this.#principal = principal;
+    this.#log = this.#log.child({ system_id: systemId, bind_type: bindType });
     (this.#ctx as { principal: P | undefined }).principal = principal;
     if (principal !== undefined && this.#counters !== undefined) this.#user = this.#counters.user(principal.id);
     this.#setState(BOUND_STATE[bindType]);
@@ -811,6 +809,10 @@ export class SmppSession<P extends Principal = Principal> extends EventEmitter<S
 
   #sendRequest(request: AnyRequest): void {
     this.#outbox.bytes(encodePdu(request));
+    const command = request.command;
+    if (this.role === 'server' && (command === 'deliver_sm' || command === 'data_sm')) {
+      this.#counters?.onDelivered(command, this.#user);
+    }
   }
 
   /** After each batched write: activity for the timers, and write back-pressure. */
