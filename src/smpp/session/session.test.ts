@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import fc from 'fast-check';
 import { ascii, cstr, pdu as rawPdu, sm, u8 } from '../../../test/helpers/bytes.js';
 import { Esme, generic, submitDefaults } from '../../../test/helpers/esme.js';
 import { CommandId, type Pdu, type PduOf, CommandStatus as S } from '../codec/index.js';
@@ -568,6 +569,23 @@ describe('SmppSession: unbind', () => {
     assert.equal(await session.closed, 'unbound');
   });
 
+  it('our unbind with a handler that never finishes: closed when the drain deadline (responseTimer) passes', async () => {
+    const { esme, session, clock } = await bound('transmitter', {
+      timers: { sessionInitMs: 3000, responseMs: 10_000, enquireLinkMs: 0, inactivityMs: 0, pduReadMs: 0 },
+      handlers: { submit_sm: () => new Promise(() => {}) },
+    });
+    void esme.submit().catch(() => {});
+    await ticks();
+    const done = session.unbind();
+    clock.advance(9_999);
+    await ticks();
+    assert.equal(session.state, 'UNBOUND');
+    clock.advance(1);
+    await done;
+    assert.equal(await session.closed, 'unbind drain timeout');
+    assert.equal(clock.pending, 0);
+  });
+
   it('our unbind with no unbind_resp: closed after sessionInitTimer (fake clock)', async () => {
     const { esme, session, clock } = await bound('transmitter', {
       timers: { sessionInitMs: 3000, responseMs: 10_000, enquireLinkMs: 0, inactivityMs: 0, pduReadMs: 0 },
@@ -788,5 +806,38 @@ describe('SmppSession: client role against a server session', () => {
     const smsc = new Esme(b);
     const r = await smsc.submit();
     assert.equal(r.command_status, S.ESME_RINVCMDID);
+  });
+});
+
+describe('SmppSession: hostile bytes', () => {
+  it('random bytes, whole or as valid headers with random bodies, never throw: answered or closed', async () => {
+    const header = fc
+      .record({
+        id: fc.constantFrom(...Object.values(CommandId), 0x77, 0x80000077),
+        seq: fc.integer({ min: 0, max: 0x7fffffff }),
+        body: fc.uint8Array({ maxLength: 300 }),
+      })
+      .map(({ id, seq, body }) => {
+        const b = Buffer.alloc(16 + body.length);
+        b.writeUInt32BE(16 + body.length, 0);
+        b.writeUInt32BE(id, 4);
+        b.writeUInt32BE(seq, 12);
+        Buffer.from(body).copy(b, 16);
+        return b;
+      });
+    const anyBytes = fc.uint8Array({ minLength: 1, maxLength: 200 }).map((a) => Buffer.from(a));
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.oneof(header, anyBytes), { minLength: 1, maxLength: 6 }), async (chunks) => {
+        const { esme, session } = await bound('transceiver');
+        for (const c of chunks) esme.send(c);
+        await ticks(4);
+        // Nothing escaped (an exception would fail the run), and everything we sent back is a well-formed
+        // response: the ESME decoded it all, and never got a request from us.
+        assert.deepEqual(esme.errors, []);
+        assert.ok(esme.received.every((p) => (CommandId[p.command] & 0x80000000) !== 0));
+        session.close('done');
+      }),
+      { numRuns: 150 },
+    );
   });
 });

@@ -387,7 +387,8 @@ export class SmppSession<P extends Principal = Principal> extends EventEmitter<S
     this.#log.info('unbind_start', { by: 'us' });
     this.#setDeadline(this.#timers.responseMs, 'unbind drain timeout');
     this.#unbindPromise = (async () => {
-      await Promise.all([this.#window.whenEmpty(), this.#whenIdle()]);
+      // A close meanwhile (drain deadline, peer gone) ends the wait too.
+      await Promise.race([Promise.all([this.#window.whenEmpty(), this.#whenIdle()]), this.#closed]);
       if (this.#state === SessionState.CLOSED) return;
       this.#unbindSeq = this.#window.reserveSequence();
       this.#setDeadline(this.#timers.sessionInitMs, 'no unbind_resp');
@@ -463,6 +464,14 @@ export class SmppSession<P extends Principal = Principal> extends EventEmitter<S
         if (frame === undefined) break;
         this.#onFrame(frame);
       }
+    } catch (error) {
+      // Never reached by anything a peer can send (the codec throws only typed errors, handlers are wrapped); a
+      // bug here must still not escape the stream's data handler and take the process down.
+      this.#log.error('session_bug', {
+        error: error instanceof Error ? (error.stack ?? error.message) : String(error),
+      });
+      this.close('internal error');
+      return;
     } finally {
       this.#draining = false;
     }
