@@ -1,0 +1,353 @@
+// `smppgate start`: the composition root. It reads the config, opens the store, wires the gateway into the SMPP
+// server(s) and the admin API, and owns the process lifecycle (SIGTERM/SIGINT drain, SIGHUP reload).
+// Nothing below this file knows about processes, signals or listeners it did not get handed.
+
+import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createAdminApi } from '../api/admin/api.js';
+import type { AdminControl, BindInfo } from '../api/admin/control.js';
+import {
+  ConfigError,
+  type LoadedConfig,
+  loadConfig,
+  loadTlsCredentials,
+  prepareLogFiles,
+  resolveAdminToken,
+} from '../config/index.js';
+import type { GatewayPrincipal } from '../gateway/accounts.js';
+import { Gateway } from '../gateway/gateway.js';
+import { hashPassword } from '../gateway/password.js';
+import { SmppServer } from '../smpp/server/server.js';
+import {
+  defaultMtMessagingCredential,
+  defaultSmppsCredential,
+  type Store,
+  StoreUnavailableError,
+} from '../store/index.js';
+import { openSqliteStore } from '../store/sqlite/sqliteStore.js';
+import { VERSION } from '../version.js';
+import { createLogger, type Logger } from './processLog.js';
+
+const HELP = `Usage: smppgate start [--config FILE] [--demo]
+
+Runs the gateway: the SMPP server ([smpp-server], [smpp-server-tls]), the admin API ([admin]) and the store ([store]).
+
+Options:
+  --config FILE   the INI config (Jasmin's jasmin.cfg works too); without it, every default
+  --demo          on an empty store, provision a demo group, user (demo/demo), a simulator connector and a
+                  default route to it, and print the credentials
+  --help          this text
+
+Signals: SIGTERM or SIGINT drain (unbind ESMEs, finish in-flight work, close the store) and exit;
+SIGHUP drops cached accounts and routes and re-reads log_level.
+`;
+
+/** Process I/O of the start command (tests pass their own). */
+export interface StartIo {
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+  /** Resolves when the process should stop (default: SIGTERM or SIGINT). */
+  stopSignal?: Promise<string>;
+  /** Registers a reload handler (default: SIGHUP). */
+  onReload?: (reload: () => void) => void;
+  /** Called once everything listens, with where (tests read the ports from it). */
+  onReady?: (ready: StartedGateway) => void;
+}
+
+/** Where a started gateway listens. */
+export interface StartedGateway {
+  smpp: AddressInfo | undefined;
+  smppTls: AddressInfo | undefined;
+  admin: AddressInfo;
+  adminToken: string;
+}
+
+interface StartArgs {
+  config: string | undefined;
+  demo: boolean;
+}
+
+function parseArgs(argv: string[]): StartArgs | 'help' | string {
+  const args: StartArgs = { config: undefined, demo: false };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--help' || a === '-h') return 'help';
+    if (a === '--demo') args.demo = true;
+    else if (a === '--config' || a === '-c') {
+      const v = argv[++i];
+      if (v === undefined || v.startsWith('--')) return '--config needs a file path';
+      args.config = v;
+    } else if (a.startsWith('--config=')) args.config = a.slice('--config='.length);
+    else return `unknown option ${JSON.stringify(a)}`;
+  }
+  return args;
+}
+
+function signalPromise(): Promise<string> {
+  return new Promise((resolve) => {
+    const once = (signal: string) => {
+      process.off('SIGTERM', once);
+      process.off('SIGINT', once);
+      resolve(signal);
+    };
+    process.on('SIGTERM', once);
+    process.on('SIGINT', once);
+  });
+}
+
+/** Runs the daemon until a stop signal; resolves with the process exit code. */
+export async function runStart(argv: string[], io: StartIo = { stdout: process.stdout, stderr: process.stderr }) {
+  const parsed = parseArgs(argv);
+  if (parsed === 'help') {
+    io.stdout.write(HELP);
+    return 0;
+  }
+  if (typeof parsed === 'string') {
+    io.stderr.write(`smppgate start: ${parsed}\n${HELP}`);
+    return 2;
+  }
+
+  let loaded: LoadedConfig;
+  let log: Logger;
+  try {
+    loaded = loadConfig(parsed.config);
+    prepareLogFiles(loaded);
+    log = createLogger(loaded.settings.smppServer, { name: loaded.settings.smppServer.id });
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      io.stderr.write(`smppgate start: ${error.message}\n`);
+      return 2;
+    }
+    throw error;
+  }
+  for (const warning of loaded.warnings) log.warn('config_warning', { message: warning.message });
+  if (!loaded.fromFile) log.info('config_defaults', { reason: parsed.config ?? 'no --config given' });
+
+  const settings = loaded.settings;
+  if (settings.store.backend !== 'sqlite') {
+    io.stderr.write(
+      `smppgate start: [store] backend: "${settings.store.backend}" is not available in this version; use sqlite\n`,
+    );
+    await log.close();
+    return 2;
+  }
+
+  let store: Store;
+  try {
+    store = openSqliteStore({ path: settings.store.path });
+    const recovered = await store.recoverInFlight();
+    if (recovered > 0) log.info('store_recovered_in_flight', { messages: recovered });
+  } catch (error) {
+    io.stderr.write(`smppgate start: [store] path: ${(error as Error).message}\n`);
+    await log.close();
+    return 1;
+  }
+
+  const startedAt = Date.now();
+  const gateway = new Gateway({
+    store,
+    logger: log.child({ component: 'gateway' }),
+    settings: {
+      billing_feature: settings.smppServer.billing_feature,
+      log_privacy: settings.smppServer.log_privacy,
+    },
+  });
+
+  const s = settings.smppServer;
+  const tls = loadTlsCredentials(loaded);
+  const server = new SmppServer({
+    id: s.id,
+    bind: s.bind,
+    port: s.port,
+    ...(tls !== null
+      ? {
+          tls: {
+            bind: settings.smppServerTls.bind,
+            port: settings.smppServerTls.port,
+            cert: tls.cert,
+            key: tls.key,
+            minVersion: tls.minVersion,
+          },
+        }
+      : {}),
+    authenticate: gateway.authenticator,
+    handlers: gateway.handlers,
+    timers: {
+      sessionInitMs: s.sessionInitTimerSecs * 1000,
+      enquireLinkMs: s.enquireLinkTimerSecs * 1000,
+      inactivityMs: s.inactivityTimerSecs * 1000,
+      responseMs: s.responseTimerSecs * 1000,
+      pduReadMs: s.pduReadTimerSecs * 1000,
+    },
+    windowSize: s.window_size,
+    maxInflight: s.max_inbound_in_flight,
+    maxCommandLength: s.max_command_length,
+    maxConnections: s.max_connections,
+    bindSlowdown: { baseMs: s.bind_fail_delay_ms },
+    logger: log.child({ component: 'smpps' }),
+  });
+  gateway.attachServer(server);
+
+  const control = createControl(gateway, server, store, startedAt);
+  const { token, generated } = resolveAdminToken(settings.admin);
+  const admin = createHttpServer(createAdminApi({ store, control, token, logger: log.child({ component: 'admin' }) }));
+
+  let smppAddresses: Awaited<ReturnType<SmppServer['listen']>>;
+  let adminAddress: AddressInfo;
+  try {
+    if (parsed.demo) await provisionDemo(store, io, log);
+    smppAddresses = await server.listen();
+    adminAddress = await listen(admin, settings.admin.port, settings.admin.bind);
+  } catch (error) {
+    io.stderr.write(`smppgate start: ${(error as Error).message}\n`);
+    await server.close();
+    admin.close();
+    await store.close();
+    await log.close();
+    return 1;
+  }
+
+  log.info('started', {
+    version: VERSION,
+    smpp: describe(smppAddresses.tcp),
+    smpp_tls: describe(smppAddresses.tls),
+    admin: describe(adminAddress),
+    store: `sqlite:${settings.store.path}`,
+  });
+  if (generated) {
+    // Logged once, so that the operator can reach the admin API; set [admin] token to choose it.
+    io.stdout.write(`admin API token (generated; set [admin] token to fix it): ${token}\n`);
+  }
+  io.onReady?.({ smpp: smppAddresses.tcp, smppTls: smppAddresses.tls, admin: adminAddress, adminToken: token });
+
+  const reload = () => {
+    gateway.invalidate();
+    try {
+      const fresh = loadConfig(parsed.config);
+      log.setLevel(fresh.settings.smppServer.log_level);
+      log.info('reloaded', { log_level: fresh.settings.smppServer.log_level });
+    } catch (error) {
+      log.error('reload_failed', { error: (error as Error).message });
+    }
+  };
+  if (io.onReload !== undefined) io.onReload(reload);
+  else process.on('SIGHUP', reload);
+
+  const signal = await (io.stopSignal ?? signalPromise());
+  log.info('draining', { signal });
+  // Order matters: ESMEs are unbound (each finishing its in-flight submits) before the store closes.
+  await server.close();
+  await gateway.close();
+  await new Promise<void>((resolve) => admin.close(() => resolve()));
+  await store.close();
+  log.info('stopped', { signal });
+  await log.close();
+  if (io.onReload === undefined) process.off('SIGHUP', reload);
+  return 0;
+}
+
+function describe(a: AddressInfo | undefined): string | null {
+  if (a === undefined) return null;
+  return a.family === 'IPv6' ? `[${a.address}]:${a.port}` : `${a.address}:${a.port}`;
+}
+
+function listen(server: HttpServer, port: number, host: string): Promise<AddressInfo> {
+  return new Promise((resolve, reject) => {
+    const onError = (error: Error) =>
+      reject(new Error(`[admin] port: cannot listen on ${host}:${port}: ${error.message}`));
+    server.once('error', onError);
+    server.listen(port, host, () => {
+      server.off('error', onError);
+      resolve(server.address() as AddressInfo);
+    });
+  });
+}
+
+// Sessions do not carry their bind time yet: the first listing that sees a session bound stamps it.
+const boundSince = new WeakMap<object, number>();
+function firstSeen(session: object, now: number): number {
+  let at = boundSince.get(session);
+  if (at === undefined) {
+    at = now;
+    boundSince.set(session, at);
+  }
+  return at;
+}
+
+/** The live side of the gateway for the admin API. */
+function createControl(
+  gateway: Gateway,
+  server: SmppServer<GatewayPrincipal>,
+  store: Store,
+  startedAt: number,
+): AdminControl {
+  return {
+    unbindUser: (uid) => gateway.unbindUser(uid),
+    listBinds: async () => {
+      const binds: BindInfo[] = [];
+      const now = Date.now();
+      for (const session of server.sessions()) {
+        const p = session.principal;
+        const type = session.bindType;
+        if (p === undefined || type === undefined) continue;
+        binds.push({
+          session_id: session.id,
+          uid: p.id,
+          username: p.username,
+          bind_type: type,
+          peer: session.peerAddress,
+          bound_at: firstSeen(session, now),
+        });
+      }
+      return binds;
+    },
+    // Connectors: until the connector engine runs them (issue #5), a started connector holds its queue in the
+    // store; its live state says so rather than pretending to be bound.
+    startConnector: async () => {},
+    stopConnector: async () => {},
+    connectorStates: async () => {
+      const out: Record<string, { state: string; binds: number; last_error: string | null }> = {};
+      for (const c of await store.listConnectors()) {
+        out[c.cid] = { state: c.started ? 'holding' : 'stopped', binds: 0, last_error: null };
+      }
+      return out;
+    },
+    stats: async () => ({ started_at: startedAt, smpps: server.counters.snapshot(), counters: gateway.stats() }),
+    onAccountsChanged: () => gateway.onAccountsChanged(),
+    onConnectorChanged: () => {},
+    onRoutesChanged: (direction) => gateway.onRoutesChanged(direction),
+  };
+}
+
+/** The quick start's demo account, simulator connector and default route, on an empty store only. */
+async function provisionDemo(store: Store, io: StartIo, log: Logger): Promise<void> {
+  if ((await store.listUsers()).length > 0) {
+    log.info('demo_skipped', { reason: 'the store already has users' });
+    return;
+  }
+  try {
+    if ((await store.getGroup('demo')) === null) await store.createGroup({ gid: 'demo', enabled: true });
+    await store.createUser({
+      uid: 'demo',
+      gid: 'demo',
+      username: 'demo',
+      enabled: true,
+      password_hash: await hashPassword('demo'),
+      smpps_cred: defaultSmppsCredential(),
+      mt_messaging_cred: defaultMtMessagingCredential(),
+    });
+    if ((await store.getConnector('sim')) === null) {
+      await store.putConnector({ cid: 'sim', type: 'sim', started: true, settings: {} });
+    }
+    if (!(await store.listMtRoutes()).some((r) => r.order === 0)) {
+      await store.putMtRoute({ order: 0, type: 'default', connectors: ['sim'], filters: [], rate: 0 });
+    }
+  } catch (error) {
+    if (error instanceof StoreUnavailableError) throw error;
+    throw new Error(`demo provisioning failed: ${(error as Error).message}`, { cause: error });
+  }
+  io.stdout.write(
+    'demo provisioned: bind with system_id "demo", password "demo"; the default route leads to connector "sim"\n',
+  );
+  log.info('demo_provisioned', { username: 'demo', connector: 'sim' });
+}

@@ -1,0 +1,6 @@
+// The store layer's public entry point: the data model, the interface, its errors, and the embedded backend.
+
+export * from './errors.js';
+export * from './model.js';
+export { openSqliteStore, SqliteStore, type SqliteStoreOptions } from './sqlite/sqliteStore.js';
+export * from './store.js';
