@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { AdminStore } from '../api/admin/deps.js';
-import { MemoryAdminStore, startTestApi, type TestApi } from '../api/admin/testing.js';
+import { openTestStore, startTestApi, type TestApi } from '../api/admin/testing.js';
 import { runCli } from './run.js';
 
 /** Runs the CLI in-process and captures its output. */
@@ -17,10 +17,6 @@ async function cli(argv: string[], env: Record<string, string> = {}) {
     env,
   });
   return { code, stdout, stderr };
-}
-
-async function openStore(): Promise<{ store: AdminStore; cleanup(): Promise<void> }> {
-  return { store: new MemoryAdminStore(), cleanup: async () => {} };
 }
 
 describe('smppgate help and usage', () => {
@@ -96,7 +92,12 @@ describe('smppgate help and usage', () => {
     const passed: string[][] = [];
     const started = await runCli(['start', '--config', 'x.cfg'], {
       stdout: { write: () => true },
-      loadStart: async () => ({ runStart: async (argv: string[]) => (passed.push(argv), 0) }),
+      loadStart: async () => ({
+        runStart: async (argv: string[]) => {
+          passed.push(argv);
+          return 0;
+        },
+      }),
     });
     assert.equal(started, 0);
     assert.deepEqual(passed, [['--config', 'x.cfg']]);
@@ -116,7 +117,7 @@ describe('smppgate admin commands against a running admin API', () => {
   let dir: string;
   let conn: string[];
   before(async () => {
-    ({ store, cleanup } = await openStore());
+    ({ store, cleanup } = await openTestStore());
     api = await startTestApi(store);
     conn = ['--url', api.url, '--token', api.token];
     dir = mkdtempSync(join(tmpdir(), 'smppgate-cli-'));

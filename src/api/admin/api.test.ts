@@ -1,17 +1,22 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
+import { StoreUnavailableError } from '../../store/errors.js';
 import { type MessageRecord, MessageState } from '../../store/model.js';
+import type { SqliteStore } from '../../store/sqlite/sqliteStore.js';
 import { createAdminRouter } from './api.js';
 import type { AdminStore } from './deps.js';
-import { FakeControl, MemoryAdminStore, MemoryLogger, startTestApi, type TestAnswer, type TestApi } from './testing.js';
+import {
+  FakeControl,
+  MemoryLogger,
+  openTestStore,
+  startTestApi,
+  type TestAnswer,
+  type TestApi,
+  withOutage,
+} from './testing.js';
 
 type Obj = Record<string, unknown>;
-
-/** The store under test. */
-async function openStore(): Promise<{ store: AdminStore; cleanup(): Promise<void> }> {
-  return { store: new MemoryAdminStore(), cleanup: async () => {} };
-}
 
 function expectError(a: TestAnswer, status: number, field?: string, message?: RegExp) {
   assert.equal(a.status, status, JSON.stringify(a.body));
@@ -30,7 +35,7 @@ describe('admin API', () => {
   let store: AdminStore;
   let cleanup: () => Promise<void>;
   before(async () => {
-    ({ store, cleanup } = await openStore());
+    ({ store, cleanup } = await openTestStore());
     api = await startTestApi(store);
   });
   after(async () => {
@@ -496,6 +501,9 @@ describe('admin API', () => {
 
     it('refuses to remove a connector a route leads to, or one with queued messages', async () => {
       expectError(await api.request('DELETE', '/api/v1/connectors/c1'), 409, 'cid', /mt 10/);
+      assert.equal((await api.request('POST', '/api/v1/connectors', { cid: 'busy', type: 'sim' })).status, 201);
+      await (store as SqliteStore).acceptMessages([message('q1', { cid: 'busy' })]);
+      expectError(await api.request('DELETE', '/api/v1/connectors/busy'), 409, 'cid', /1 queued message/);
       expectError(await api.request('DELETE', '/api/v1/connectors/hook'), 409, 'cid', /mo 10/);
       assert.equal((await api.request('DELETE', '/api/v1/routes/mo/10')).status, 200);
       assert.equal((await api.request('DELETE', '/api/v1/connectors/hook')).status, 200);
@@ -564,21 +572,28 @@ function message(id: string, patch: Partial<MessageRecord> = {}): MessageRecord 
   };
 }
 
-describe('admin API over a fake store', () => {
+describe('admin API: messages, limits, outages', () => {
   let api: TestApi;
-  const store = new MemoryAdminStore();
+  let outage: { store: SqliteStore; failWith: Error | null };
+  let cleanup: () => Promise<void>;
   before(async () => {
-    api = await startTestApi(store, { bodyLimit: 64 });
+    const opened = await openTestStore();
+    cleanup = opened.cleanup;
+    outage = withOutage(opened.store);
+    api = await startTestApi(outage.store, { bodyLimit: 64 });
   });
-  after(() => api.close());
+  after(async () => {
+    await api.close();
+    await cleanup();
+  });
 
   it('shows a message part with its text, UDH and hex', async () => {
-    store.messages.set('m1', message('m1'));
-    store.messages.set(
-      'm2',
+    await outage.store.acceptMessages([
+      message('m1'),
       message('m2', { data_coding: 8, short_message: Buffer.from('05e9004c', 'hex'), esm_class: 0x40 }),
-    );
-    store.messages.set('m3', message('m3', { data_coding: 4, short_message: Buffer.from([0xff, 0x00]) }));
+      message('m3', { data_coding: 4, short_message: Buffer.from([0xff, 0x00]) }),
+      message('m4', { data_coding: 8, esm_class: 0x40, short_message: Buffer.from('0500030a0201004c', 'hex') }),
+    ]);
     const m1 = (await api.request('GET', '/api/v1/messages/m1')).body as Obj;
     assert.deepEqual(m1.short_message, { hex: '48656c6c6f', udh: null, text: 'Hello' });
     assert.equal(m1.state_name, 'ENROUTE');
@@ -587,10 +602,6 @@ describe('admin API over a fake store', () => {
     // esm_class says UDHI but the bytes are not a valid header: shown as hex only.
     const m2 = (await api.request('GET', '/api/v1/messages/m2')).body as Obj;
     assert.deepEqual(m2.short_message, { hex: '05e9004c', udh: null, text: null });
-    store.messages.set(
-      'm4',
-      message('m4', { data_coding: 8, esm_class: 0x40, short_message: Buffer.from('0500030a0201004c', 'hex') }),
-    );
     const m4 = (await api.request('GET', '/api/v1/messages/m4')).body as Obj;
     assert.deepEqual(m4.short_message, { hex: '0500030a0201004c', udh: '0500030a0201', text: 'L' });
     assert.deepEqual(((await api.request('GET', '/api/v1/messages/m3')).body as Obj).short_message, {
@@ -607,18 +618,17 @@ describe('admin API over a fake store', () => {
   });
 
   it('answers 503 while the store is unavailable, and 500 without detail for anything unexpected', async () => {
-    const outage = new Error('database is locked');
-    outage.name = 'StoreUnavailableError';
-    store.failWith = outage;
+    outage.failWith = new StoreUnavailableError('database is locked');
     const a = await api.request('GET', '/api/v1/groups');
     expectError(a, 503, undefined, /unavailable/);
     assert.equal(a.headers.get('retry-after'), '1');
-    store.failWith = new Error('secret internals at /var/lib/x');
+    outage.failWith = new Error('secret internals at /var/lib/x');
     const b = await api.request('GET', '/api/v1/users');
     expectError(b, 500);
     assert.deepEqual(b.body, { error: 'internal error' });
     assert.ok(api.logger.lines.some((l) => l.includes('secret internals')));
-    store.failWith = null;
+    outage.failWith = null;
+    assert.equal((await api.request('GET', '/api/v1/groups')).status, 200);
   });
 });
 
@@ -629,9 +639,11 @@ describe('admin API documentation', () => {
     const guide = readFileSync(new URL('docs/admin-api.md', root), 'utf8');
     const blocks = new Map<string, string>();
     const starts = [...openapi.matchAll(/^ {2}(\/api\/\S+):$/gm)];
-    starts.forEach((m, i) => blocks.set(m[1], openapi.slice(m.index, starts[i + 1]?.index ?? openapi.length)));
+    starts.forEach((m, i) => {
+      blocks.set(m[1], openapi.slice(m.index, starts[i + 1]?.index ?? openapi.length));
+    });
     const router = createAdminRouter({
-      store: new MemoryAdminStore(),
+      store: {} as AdminStore,
       control: new FakeControl(),
       logger: new MemoryLogger(),
     });

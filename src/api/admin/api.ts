@@ -2,6 +2,7 @@
 // composition root creates the server on `[admin] bind/port` and hands it this listener.
 
 import type { RequestListener } from 'node:http';
+import { StoreConflictError, StoreInUseError, StoreNotFoundError, StoreUnavailableError } from '../../store/errors.js';
 import { VERSION } from '../../version.js';
 import { createBearerCheck, unauthorized } from '../http/auth.js';
 import { DEFAULT_BODY_LIMIT } from '../http/body.js';
@@ -29,17 +30,14 @@ export interface AdminApiOptions {
 
 /** Maps the store's typed errors to HTTP answers; null for anything else (a 500). */
 export function mapStoreError(err: unknown): HttpError | null {
-  if (!(err instanceof Error)) return null;
-  switch (err.name) {
-    case 'StoreConflictError':
-      return new HttpError(409, err.message, { cause: err });
-    case 'StoreNotFoundError':
-      return new HttpError(404, err.message, { cause: err });
-    case 'StoreUnavailableError':
-      return new HttpError(503, 'the store is unavailable; try again', { cause: err, headers: { 'Retry-After': '1' } });
-    default:
-      return null;
+  if (err instanceof StoreConflictError || err instanceof StoreInUseError) {
+    return new HttpError(409, err.message, { cause: err });
   }
+  if (err instanceof StoreNotFoundError) return new HttpError(404, err.message, { cause: err });
+  if (err instanceof StoreUnavailableError) {
+    return new HttpError(503, 'the store is unavailable; try again', { cause: err, headers: { 'Retry-After': '1' } });
+  }
+  return null;
 }
 
 /** The admin API's routes over the given dependencies. */

@@ -1,9 +1,12 @@
 // Test doubles for the admin API: a recording fake of the gateway control, and a harness that serves the admin
 // API on a loopback port 0 and sends it requests. Used by the admin API and CLI tests only.
 
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { ConnectorRecord, Group, MessageRecord, MoRoute, MtRoute, UserRecord } from '../../store/model.js';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openSqliteStore, type SqliteStore } from '../../store/sqlite/sqliteStore.js';
 import { createAdminApi } from './api.js';
 import type { AdminControl, BindInfo, ConnectorLiveState, GatewayStats } from './control.js';
 import type { AdminLogger, AdminStore } from './deps.js';
@@ -152,162 +155,31 @@ export async function startTestApi(store: AdminStore, options: { bodyLimit?: num
   };
 }
 
-/** A store error as the real stores name them, for the fake to throw. */
-class NamedError extends Error {
-  /** Builds an error with the given name. */
-  constructor(name: string, message: string) {
-    super(message);
-    this.name = name;
-  }
+/** A real embedded store in a fresh temporary folder, and how to close and remove it. */
+export async function openTestStore(): Promise<{ store: SqliteStore; cleanup(): Promise<void> }> {
+  const dir = mkdtempSync(join(tmpdir(), 'smppgate-admin-'));
+  const store = openSqliteStore({ path: dir, synchronous: 'normal' });
+  return {
+    store,
+    async cleanup() {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }
 
-function mergeDeep(base: unknown, patch: unknown): unknown {
-  if (typeof patch !== 'object' || patch === null || Array.isArray(patch)) return patch;
-  if (typeof base !== 'object' || base === null || Array.isArray(base)) return structuredClone(patch);
-  const out: Record<string, unknown> = { ...(base as Record<string, unknown>) };
-  for (const [k, v] of Object.entries(patch)) if (v !== undefined) out[k] = mergeDeep(out[k], v);
-  return out;
-}
-
-/** An in-memory AdminStore with the semantics the admin API relies on (conflicts, atomic charge, deep merge). */
-export class MemoryAdminStore implements AdminStore {
-  readonly groups = new Map<string, Group>();
-  readonly users = new Map<string, UserRecord>();
-  readonly connectors = new Map<string, ConnectorRecord>();
-  readonly mt = new Map<number, MtRoute>();
-  readonly mo = new Map<number, MoRoute>();
-  readonly messages = new Map<string, MessageRecord>();
-  readonly queues: Record<string, number> = {};
-  /** When set, every call fails with this error (a store outage). */
-  failWith: Error | null = null;
-
-  #check(): void {
-    if (this.failWith !== null) throw this.failWith;
-  }
-  async createGroup(group: Group): Promise<void> {
-    this.#check();
-    if (this.groups.has(group.gid)) throw new NamedError('StoreConflictError', `group ${group.gid} exists`);
-    this.groups.set(group.gid, { ...group });
-  }
-  async getGroup(gid: string): Promise<Group | null> {
-    this.#check();
-    return this.groups.get(gid) ?? null;
-  }
-  async listGroups(): Promise<Group[]> {
-    this.#check();
-    return [...this.groups.values()];
-  }
-  async updateGroup(gid: string, patch: { enabled: boolean }): Promise<Group> {
-    this.#check();
-    const g = this.groups.get(gid);
-    if (g === undefined) throw new NamedError('StoreNotFoundError', `group ${gid}`);
-    g.enabled = patch.enabled;
-    return { ...g };
-  }
-  async deleteGroup(gid: string): Promise<void> {
-    this.#check();
-    this.groups.delete(gid);
-  }
-  async createUser(user: UserRecord): Promise<void> {
-    this.#check();
-    if (this.users.has(user.uid)) throw new NamedError('StoreConflictError', `user ${user.uid} exists`);
-    this.users.set(user.uid, structuredClone(user));
-  }
-  async getUser(uid: string): Promise<UserRecord | null> {
-    this.#check();
-    const u = this.users.get(uid);
-    return u === undefined ? null : structuredClone(u);
-  }
-  async getUserByUsername(username: string): Promise<UserRecord | null> {
-    this.#check();
-    const u = [...this.users.values()].find((x) => x.username === username);
-    return u === undefined ? null : structuredClone(u);
-  }
-  async listUsers(): Promise<UserRecord[]> {
-    this.#check();
-    return [...this.users.values()].map((u) => structuredClone(u));
-  }
-  async updateUser(uid: string, patch: object): Promise<UserRecord> {
-    this.#check();
-    const u = this.users.get(uid);
-    if (u === undefined) throw new NamedError('StoreNotFoundError', `user ${uid}`);
-    const merged = mergeDeep(u, patch) as UserRecord;
-    this.users.set(uid, merged);
-    return structuredClone(merged);
-  }
-  async deleteUser(uid: string): Promise<void> {
-    this.#check();
-    this.users.delete(uid);
-  }
-  async charge(uid: string, a: { amount: number; smsCount: number }) {
-    this.#check();
-    const q = this.users.get(uid)!.mt_messaging_cred.quotas;
-    if (q.balance !== null && Math.round(q.balance * 1e6) < Math.round(a.amount * 1e6)) {
-      return { ok: false as const, reason: 'balance' as const };
-    }
-    if (q.sms_count !== null && q.sms_count < a.smsCount) return { ok: false as const, reason: 'sms_count' as const };
-    if (q.balance !== null) q.balance = (Math.round(q.balance * 1e6) - Math.round(a.amount * 1e6)) / 1e6;
-    if (q.sms_count !== null) q.sms_count -= a.smsCount;
-    return { ok: true as const };
-  }
-  async credit(uid: string, a: { amount: number; smsCount: number }): Promise<void> {
-    this.#check();
-    const q = this.users.get(uid)!.mt_messaging_cred.quotas;
-    if (q.balance !== null) q.balance = (Math.round(q.balance * 1e6) + Math.round(a.amount * 1e6)) / 1e6;
-    if (q.sms_count !== null) q.sms_count += a.smsCount;
-  }
-  async putConnector(c: ConnectorRecord): Promise<void> {
-    this.#check();
-    this.connectors.set(c.cid, structuredClone(c));
-  }
-  async getConnector(cid: string): Promise<ConnectorRecord | null> {
-    this.#check();
-    const c = this.connectors.get(cid);
-    return c === undefined ? null : structuredClone(c);
-  }
-  async listConnectors(): Promise<ConnectorRecord[]> {
-    this.#check();
-    return [...this.connectors.values()].map((c) => structuredClone(c));
-  }
-  async deleteConnector(cid: string): Promise<void> {
-    this.#check();
-    this.connectors.delete(cid);
-  }
-  async setConnectorStarted(cid: string, started: boolean): Promise<void> {
-    this.#check();
-    const c = this.connectors.get(cid);
-    if (c !== undefined) c.started = started;
-  }
-  async putMtRoute(r: MtRoute): Promise<void> {
-    this.#check();
-    this.mt.set(r.order, structuredClone(r));
-  }
-  async listMtRoutes(): Promise<MtRoute[]> {
-    this.#check();
-    return [...this.mt.values()].sort((a, b) => b.order - a.order);
-  }
-  async deleteMtRoute(order: number): Promise<void> {
-    this.#check();
-    this.mt.delete(order);
-  }
-  async putMoRoute(r: MoRoute): Promise<void> {
-    this.#check();
-    this.mo.set(r.order, structuredClone(r));
-  }
-  async listMoRoutes(): Promise<MoRoute[]> {
-    this.#check();
-    return [...this.mo.values()].sort((a, b) => b.order - a.order);
-  }
-  async deleteMoRoute(order: number): Promise<void> {
-    this.#check();
-    this.mo.delete(order);
-  }
-  async getMessage(id: string): Promise<MessageRecord | null> {
-    this.#check();
-    return this.messages.get(id) ?? null;
-  }
-  async queueDepths(): Promise<Record<string, number>> {
-    this.#check();
-    return { ...this.queues };
-  }
+/** Wraps a store so that, while `failWith` is set, every call rejects with it (a store outage). */
+export function withOutage<S extends object>(store: S): { store: S; failWith: Error | null } {
+  const control: { store: S; failWith: Error | null } = { store, failWith: null };
+  control.store = new Proxy(store, {
+    get(target, prop) {
+      const value: unknown = Reflect.get(target, prop, target);
+      if (typeof value !== 'function') return value;
+      return (...args: unknown[]) => {
+        if (control.failWith !== null) return Promise.reject(control.failWith);
+        return (value as (...a: unknown[]) => unknown).apply(target, args);
+      };
+    },
+  });
+  return control;
 }
