@@ -11,6 +11,7 @@ import type { ServerPrincipal } from '../smpp/server/server.js';
 import type { SessionLogger as GatewayLogger } from '../smpp/session/log.js';
 import type { BindResult, BindRequest as SessionBindRequest } from '../smpp/session/session.js';
 import type { Group, UserRecord } from '../store/model.js';
+import type { Store } from '../store/store.js';
 import { checkBind } from './credentials.js';
 import { PasswordVerifier } from './password.js';
 
@@ -25,11 +26,7 @@ export interface GatewayPrincipal extends ServerPrincipal {
 }
 
 /** The store methods Accounts reads. */
-export interface AccountsStore {
-  getUser(uid: string): Promise<UserRecord | null>;
-  getUserByUsername(username: string): Promise<UserRecord | null>;
-  getGroup(gid: string): Promise<Group | null>;
-}
+export type AccountsStore = Pick<Store, 'getUser' | 'getUserByUsername' | 'getGroup'>;
 
 /** Options of Accounts. */
 export interface AccountsOptions {

@@ -16,31 +16,13 @@ import type { SessionLogger as GatewayLogger } from '../smpp/session/log.js';
 import type { HandlerContext, Handlers } from '../smpp/session/session.js';
 import { ESM_CLASS_UDHI, parseUdh, UdhError } from '../smpp/text/index.js';
 import type { MessageRecord, UserRecord } from '../store/model.js';
+import type { OwnedMessageResult, Store } from '../store/store.js';
 import type { Accounts, GatewayPrincipal } from './accounts.js';
 import { compileRegex, FilterRegexError } from './filters.js';
 import { contentText, type MtPipeline, type MtSubmission, payloadParts, type SubmitResult } from './pipeline.js';
 
-/** Why the store would not cancel or replace a message. */
-export type OwnedMessageRefusal = 'not_found' | 'not_owner' | 'not_queued';
-
-/** The store's answer to cancel/replace: done (with the record as it now is), or why not. */
-export type OwnedMessageResult = { ok: true; message: MessageRecord } | { ok: false; reason: OwnedMessageRefusal };
-
-/** What replace_sm may change in a queued message (SMPP 3.4 §4.10.1). */
-export interface MessageReplacement {
-  short_message: Buffer;
-  registered_delivery: number;
-  schedule_at: number | null;
-  expires_at: number | null;
-}
-
 /** The store methods the handlers use besides the pipeline's. */
-export interface HandlersStore {
-  getMessage(id: string): Promise<MessageRecord | null>;
-  cancelMessage(uid: string, id: string): Promise<OwnedMessageResult>;
-  replaceMessage(uid: string, id: string, patch: MessageReplacement): Promise<OwnedMessageResult>;
-  credit(uid: string, amounts: { amount: number; smsCount: number }): Promise<unknown>;
-}
+export type HandlersStore = Pick<Store, 'getMessage' | 'cancelMessage' | 'replaceMessage' | 'credit'>;
 
 /** What the MT handlers are built from. */
 export interface MtHandlersOptions {

@@ -10,9 +10,10 @@ import {
   type MtRoute,
   type UserRecord,
 } from '../store/model.js';
+import type { Amounts, ChargeResult } from '../store/store.js';
 import type { GatewayStore } from './gateway.js';
 import { hashPassword } from './password.js';
-import type { ChargeAmounts, ChargeOutcome, MtSubmission } from './pipeline.js';
+import type { MtSubmission } from './pipeline.js';
 
 /** A deep-partial of a user, for overrides. */
 export type UserOverrides = Partial<Omit<UserRecord, 'smpps_cred' | 'mt_messaging_cred'>> & {
@@ -106,8 +107,12 @@ export class MemoryStore implements GatewayStore {
   readonly groups = new Map<string, Group>();
   readonly messages = new Map<string, MessageRecord>();
   routes: MtRoute[] = [];
+  /** Bumped by setRoutes(), as a real store bumps it on every route write. */
+  version = 1;
   /** Calls per method, to check what the pipeline asked. */
   readonly calls = { charge: 0, credit: 0, acceptMessages: 0, listMtRoutes: 0, commits: 0 };
+  /** When set, charge rejects with it. */
+  failCharge: Error | undefined;
   /** When set, acceptMessages rejects with it. */
   failAccept: Error | undefined;
   #batch: { records: MessageRecord[]; waiters: (() => void)[] } | undefined;
@@ -127,15 +132,26 @@ export class MemoryStore implements GatewayStore {
     return g === undefined ? null : { ...g };
   }
 
+  /** Replaces the MT routes as the admin API would (the version moves). */
+  setRoutes(routes: MtRoute[]): void {
+    this.routes = routes;
+    this.version++;
+  }
+
+  async routesVersion(): Promise<number> {
+    return this.version;
+  }
+
   async listMtRoutes(): Promise<MtRoute[]> {
     this.calls.listMtRoutes++;
     return structuredClone(this.routes);
   }
 
-  async charge(uid: string, amounts: ChargeAmounts): Promise<ChargeOutcome> {
+  async charge(uid: string, amounts: Amounts): Promise<ChargeResult> {
     this.calls.charge++;
     const q = this.users.get(uid)?.mt_messaging_cred.quotas;
     if (q === undefined) return { ok: false, reason: 'balance' };
+    if (this.failCharge !== undefined) throw this.failCharge;
     const micros = Math.round(amounts.amount * 1e6);
     if (q.balance !== null && Math.round(q.balance * 1e6) < micros) return { ok: false, reason: 'balance' };
     if (q.sms_count !== null && q.sms_count < amounts.smsCount) return { ok: false, reason: 'sms_count' };
@@ -144,7 +160,7 @@ export class MemoryStore implements GatewayStore {
     return { ok: true };
   }
 
-  async credit(uid: string, amounts: ChargeAmounts): Promise<void> {
+  async credit(uid: string, amounts: Amounts): Promise<void> {
     this.calls.credit++;
     const q = this.users.get(uid)?.mt_messaging_cred.quotas;
     if (q === undefined) return;

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { CommandStatus, formatAbsoluteTime } from '../smpp/codec/index.js';
 import { buildConcatUdh } from '../smpp/text/index.js';
+import { StoreUnavailableError } from '../store/errors.js';
 import type { MtRoute, UserRecord } from '../store/model.js';
 import { Accounts } from './accounts.js';
 import { defaultRoute, ManualWallClock, makeUser, memoryLogger, storeWith, submission } from './pipeline.fixtures.js';
@@ -203,6 +204,19 @@ describe('MtPipeline: each check and its status', () => {
     assert.equal(store.calls.listMtRoutes, 2);
   });
 
+  it("routing: a change of the store's routes version is noticed within a second, without invalidateRoutes()", async () => {
+    const { submit, store, clock } = await setup({ routes: [] });
+    assert.equal(status(await submit()), 'ESME_RINVDSTADR');
+    store.setRoutes([defaultRoute(0, 'elsewhere')]);
+    clock.advance(500);
+    assert.equal(status(await submit()), 'ESME_RINVDSTADR', 'not polled yet');
+    clock.advance(600);
+    await submit(); // this one starts the poll; it does not wait for it
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(status(await submit()), 'ESME_ROK');
+    assert.equal(store.messages.get('m1')?.cid, 'elsewhere');
+  });
+
   it('routing: failover prefers the first connector that is up; round-robin rotates', async () => {
     const up = new Set(['b']);
     const { submit, store } = await setup({
@@ -320,6 +334,21 @@ describe('MtPipeline: billing', () => {
     assert.equal(store.messages.get('m1')?.charged, 0.5);
   });
 
+  it('early percent: the balance must still cover the whole price', async () => {
+    const user = await makeUser({ mt: { quotas: { balance: 1, early_percent: 25 } } });
+    const { submit, store } = await setup({ users: [user], routes: [defaultRoute(2)] });
+    assert.equal(status(await submit()), 'ESME_RSYSERR', 'the early 0.5 would fit, the price of 2 does not');
+    assert.equal(store.users.get('u1')?.mt_messaging_cred.quotas.balance, 1);
+  });
+
+  it('a store that fails to charge is ESME_RSYSERR and nothing is stored', async () => {
+    const user = await makeUser({ mt: { quotas: { balance: 1 } } });
+    const { submit, store } = await setup({ users: [user], routes: [defaultRoute(0.1)] });
+    store.failCharge = new Error('database is locked');
+    assert.equal(status(await submit()), 'ESME_RSYSERR');
+    assert.equal(store.messages.size, 0);
+  });
+
   it('per part: a message_payload is billed for every part it takes, and sms_count counts parts', async () => {
     const user = await makeUser({ mt: { quotas: { balance: 10, sms_count: 10 } } });
     const { submit, store } = await setup({ users: [user], routes: [defaultRoute(0.1)] });
@@ -400,9 +429,7 @@ describe('MtPipeline: billing', () => {
     const { submit, store, log } = await setup({ users: [user], routes: [defaultRoute(1)] });
     store.failAccept = new Error('disk I/O error');
     assert.equal(status(await submit()), 'ESME_RSYSERR');
-    const full = new Error('database or disk is full');
-    Object.assign(full, { code: 'SQLITE_FULL' });
-    store.failAccept = new Error('store unavailable', { cause: full });
+    store.failAccept = new StoreUnavailableError('database or disk is full', { full: true });
     assert.equal(status(await submit()), 'ESME_RMSGQFUL');
     const q = store.users.get('u1')?.mt_messaging_cred.quotas;
     assert.equal(q?.balance, 5);

@@ -25,7 +25,9 @@ import { tlvsSize, writeTlvs } from '../smpp/codec/tlv.js';
 import type { SessionLogger as GatewayLogger } from '../smpp/session/log.js';
 import { decodeText, describeDataCoding, ESM_CLASS_UDHI, MAX_PARTS, parseUdh, UdhError } from '../smpp/text/index.js';
 import { planCuts, unitOf } from '../smpp/text/limits.js';
+import { StoreUnavailableError } from '../store/errors.js';
 import { type MessageRecord, MessageState, type MtRoute } from '../store/model.js';
+import type { Amounts, Store } from '../store/store.js';
 import type { Accounts } from './accounts.js';
 import { type Bill, billMessage, fromMicros } from './billing.js';
 import { checkMt, type MtRequest } from './credentials.js';
@@ -84,21 +86,10 @@ export type SubmitResult =
   | { ok: false; status: number; reason: string };
 
 /** The amounts a charge or refund moves: a decimal amount of balance and a number of sms_count units. */
-export interface ChargeAmounts {
-  amount: number;
-  smsCount: number;
-}
-
-/** The store's answer to an atomic charge. */
-export type ChargeOutcome = { ok: true } | { ok: false; reason: string };
+export type ChargeAmounts = Amounts;
 
 /** The store methods the pipeline uses. */
-export interface PipelineStore {
-  listMtRoutes(): Promise<MtRoute[]>;
-  charge(uid: string, amounts: ChargeAmounts): Promise<ChargeOutcome>;
-  credit(uid: string, amounts: ChargeAmounts): Promise<unknown>;
-  acceptMessages(records: MessageRecord[]): Promise<void>;
-}
+export type PipelineStore = Pick<Store, 'listMtRoutes' | 'routesVersion' | 'charge' | 'credit' | 'acceptMessages'>;
 
 /** Settings the pipeline honours (`[smpp-server]` keys and our own). */
 export interface PipelineSettings {
@@ -109,6 +100,9 @@ export interface PipelineSettings {
   /** Longest a message may wait for delivery, counted from its schedule (or acceptance); also the default. */
   max_validity_secs: number;
 }
+
+/** How often the pipeline asks the store whether the MT routes changed behind its back. */
+const ROUTES_POLL_MS = 1000;
 
 /** Defaults of PipelineSettings: billing on, content logged, 48 hours of validity at most. */
 export const DEFAULT_PIPELINE_SETTINGS: Readonly<PipelineSettings> = {
@@ -246,12 +240,7 @@ function errorMessage(error: unknown): string {
 
 /** True when a store error says the store is full (disk or quota): answered ESME_RMSGQFUL instead of ESME_RSYSERR. */
 function isStoreFull(error: unknown): boolean {
-  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
-    const code = (e as { code?: unknown }).code;
-    const reason = (e as { reason?: unknown }).reason;
-    if (code === 'SQLITE_FULL' || reason === 'full') return true;
-  }
-  return false;
+  return error instanceof StoreUnavailableError && error.full;
 }
 
 /**
@@ -271,6 +260,9 @@ export class MtPipeline {
   readonly #bills = new Map<number, Map<number, Bill>>();
   #routes: MtRoute[] | undefined;
   #routesLoad: Promise<MtRoute[]> | undefined;
+  #routesVersion: number | undefined;
+  #routesCheckedAt = 0;
+  #versionCheck = false;
   #inflight = 0;
   #idle: (() => void)[] = [];
   #accepted = 0;
@@ -377,6 +369,7 @@ export class MtPipeline {
     }
 
     // 4. Routing.
+    if (Math.abs(now - this.#routesCheckedAt) >= ROUTES_POLL_MS) this.#pollRoutesVersion(now);
     const routes = this.#routes ?? (await this.#loadRoutes());
     const choice = routeMt(routes, facts, this.#routing);
     if (choice === null) return refuse('ESME_RINVDSTADR', `no MT route for ${req.destination_addr}`);
@@ -391,10 +384,14 @@ export class MtPipeline {
         return refuse('ESME_RSYSERR', `cannot bill route ${choice.route.order}: ${errorMessage(error)}`);
       }
       if ((quotas.balance !== null && bill.total > 0) || quotas.sms_count !== null) {
-        const amounts = { amount: fromMicros(bill.now), smsCount: bill.smsCount };
+        // The balance must cover the whole price even when only the early share is taken now (Jasmin's rule,
+        // billing.ts): the store's atomic charge takes the whole price, and the rest is credited straight back.
+        const whole = quotas.balance !== null && bill.rest > 0;
+        const amounts = { amount: fromMicros(whole ? bill.total : bill.now), smsCount: bill.smsCount };
         const outcome = await this.#store.charge(uid, amounts);
-        if (!outcome.ok) return refuse('ESME_RSYSERR', `${user.username} cannot pay: ${outcome.reason}`);
+        if (!outcome.ok) return refuse('ESME_RSYSERR', `${user.username} cannot pay: short of ${outcome.reason}`);
         charged = amounts;
+        if (whole) charged = await this.#giveBackRest(uid, bill, amounts, meta);
       }
     }
 
@@ -564,11 +561,13 @@ export class MtPipeline {
 
   #loadRoutes(): Promise<MtRoute[]> {
     if (this.#routesLoad !== undefined) return this.#routesLoad;
-    const load: Promise<MtRoute[]> = this.#store.listMtRoutes().then(
-      (routes) => {
+    // The version is read before the table: a change between the two reads is seen by the next poll.
+    const load: Promise<MtRoute[]> = Promise.all([this.#store.routesVersion(), this.#store.listMtRoutes()]).then(
+      ([version, routes]) => {
         const sorted = [...routes].sort((a, b) => b.order - a.order);
         if (this.#routesLoad === load) {
           this.#routes = sorted;
+          this.#routesVersion = version;
           this.#routesLoad = undefined;
         }
         return sorted;
@@ -580,6 +579,40 @@ export class MtPipeline {
     );
     this.#routesLoad = load;
     return load;
+  }
+
+  /**
+   * Asks the store, at most once per ROUTES_POLL_MS, whether the routes changed (another node, or a write that did
+   * not come through this gateway's admin API); the next submit then reads them again. Never blocks a submit.
+   */
+  #pollRoutesVersion(now: number): void {
+    this.#routesCheckedAt = now;
+    if (this.#versionCheck || this.#routes === undefined) return;
+    this.#versionCheck = true;
+    this.#store.routesVersion().then(
+      (version) => {
+        this.#versionCheck = false;
+        if (this.#routesVersion !== undefined && version !== this.#routesVersion) this.invalidateRoutes();
+      },
+      (error: unknown) => {
+        this.#versionCheck = false;
+        this.#log.warn('routes_version_failed', { error: errorMessage(error) });
+      },
+    );
+  }
+
+  /**
+   * Credits back the share of a whole-price charge that is due only at upstream acceptance. When that credit fails,
+   * the whole price stays charged and the record says so (charged = rate), so the connector charges nothing more.
+   */
+  async #giveBackRest(uid: string, bill: Bill, whole: ChargeAmounts, meta: SubmitMeta): Promise<ChargeAmounts> {
+    try {
+      await this.#store.credit(uid, { amount: fromMicros(bill.rest), smsCount: 0 });
+      return { amount: fromMicros(bill.now), smsCount: whole.smsCount };
+    } catch (error) {
+      this.#log.warn('mt_early_split_failed', { session: meta.session, uid, error: errorMessage(error) });
+      return whole;
+    }
   }
 
   async #refund(uid: string, amounts: ChargeAmounts, meta: SubmitMeta): Promise<void> {
