@@ -1,14 +1,16 @@
 // End to end over real TCP: the SMPP server wired with the Gateway (accounts, pipeline, handlers) and a store, with
-// the `smpp` npm package (node-smpp) as the ESME — a client we did not write.
+// the real SQLite store in a temp folder, and the `smpp` npm package (node-smpp) as the ESME — a client we did not
+// write.
 
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { after, before, describe, it } from 'node:test';
 import { CommandStatus as S } from '../smpp/codec/index.js';
 import { SmppServer } from '../smpp/server/server.js';
+import type { SqliteStore } from '../store/sqlite/sqliteStore.js';
 import type { GatewayPrincipal } from './accounts.js';
 import { Gateway } from './gateway.js';
-import { defaultRoute, type MemoryStore, makeUser, memoryLogger, PASSWORD, storeWith } from './pipeline.fixtures.js';
+import { defaultRoute, makeUser, memoryLogger, PASSWORD, sqliteStoreWith } from './pipeline.fixtures.js';
 
 /** The parts of a node-smpp PDU the test reads. */
 interface NodeSmppPdu {
@@ -62,21 +64,22 @@ async function bound(port: number, system_id: string, type = 'transceiver'): Pro
   return session;
 }
 
-let store: MemoryStore;
+let store: SqliteStore;
+let cleanup: () => Promise<void>;
 let gateway: Gateway;
 let server: SmppServer<GatewayPrincipal>;
 let port: number;
 const open: NodeSmppSession[] = [];
 
 before(async () => {
-  store = await storeWith(
+  ({ store, cleanup } = await sqliteStoreWith(
     [
       await makeUser({ mt: { quotas: { balance: 2 } } }),
       await makeUser({ uid: 'u2', username: 'user2', smpps: { quotas: { max_bindings: 1 } } }),
       await makeUser({ uid: 'u3', username: 'user3' }),
     ],
     [defaultRoute(0.5, 'sim')],
-  );
+  ));
   gateway = new Gateway({ store, logger: memoryLogger(), settings: { billing_feature: true } });
   server = new SmppServer<GatewayPrincipal>({
     id: 'smpps_01',
@@ -95,7 +98,12 @@ after(async () => {
   for (const s of open) s.destroy();
   await server.close();
   await gateway.close();
+  await cleanup();
 });
+
+async function balance(uid: string): Promise<number | null | undefined> {
+  return (await store.getUser(uid))?.mt_messaging_cred.quotas.balance;
+}
 
 describe('gateway end to end over TCP with node-smpp', () => {
   it('binds, submits (billed, stored), queries, cancels (refunded) and replaces its own messages', async () => {
@@ -120,7 +128,7 @@ describe('gateway end to end over TCP with node-smpp', () => {
     const stored = await store.getMessage(id);
     assert.equal(stored?.short_message.toString(), 'hello from node-smpp');
     assert.equal(stored?.cid, 'sim');
-    assert.equal(store.users.get('u1')?.mt_messaging_cred.quotas.balance, 1.5);
+    assert.equal(await balance('u1'), 1.5);
 
     const query = await call(session, 'query_sm', { message_id: id });
     assert.equal(query.command_status, 0);
@@ -132,7 +140,7 @@ describe('gateway end to end over TCP with node-smpp', () => {
     assert.equal((await store.getMessage(id))?.short_message.toString(), 'replaced text');
 
     assert.equal((await call(session, 'cancel_sm', { message_id: id })).command_status, 0);
-    assert.equal(store.users.get('u1')?.mt_messaging_cred.quotas.balance, 2, 'the cancelled message is refunded');
+    assert.equal(await balance('u1'), 2, 'the cancelled message is refunded');
     assert.equal((await call(session, 'cancel_sm', { message_id: id })).command_status, S.ESME_RCANCELFAIL);
     assert.equal((await call(session, 'query_sm', { message_id: id })).message_state, 4, 'DELETED');
 
@@ -145,20 +153,20 @@ describe('gateway end to end over TCP with node-smpp', () => {
   it('a long message in message_payload is billed per part; credit that runs out is ESME_RSYSERR', async () => {
     const session = await bound(port, 'user1');
     open.push(session);
-    const before = store.users.get('u1')?.mt_messaging_cred.quotas.balance ?? 0;
+    const before = (await balance('u1')) ?? 0;
     const long = await call(session, 'submit_sm', {
       destination_addr: '33600000002',
       data_coding: 0,
       message_payload: 'x'.repeat(300), // GSM: 2 parts of 153 septets
     });
     assert.equal(long.command_status, 0);
-    assert.equal(store.users.get('u1')?.mt_messaging_cred.quotas.balance, before - 1);
+    assert.equal(await balance('u1'), before - 1);
     const results = [];
     for (let i = 0; i < 3; i++) {
       results.push((await call(session, 'submit_sm', { destination_addr: '336', short_message: 'hi' })).command_status);
     }
     assert.deepEqual(results, [0, 0, S.ESME_RSYSERR]);
-    assert.equal(store.users.get('u1')?.mt_messaging_cred.quotas.balance, 0);
+    assert.equal(await balance('u1'), 0);
   });
 
   it('submit_multi lists the destinations that failed', async () => {
@@ -195,13 +203,13 @@ describe('gateway end to end over TCP with node-smpp', () => {
     const session = await bound(port, 'user3');
     open.push(session);
     assert.equal((await call(session, 'submit_sm', { destination_addr: '1', short_message: 'a' })).command_status, 0);
-    store.users.get('u3')!.enabled = false;
+    await store.updateUser('u3', { enabled: false });
     gateway.onAccountsChanged();
     assert.equal(
       (await call(session, 'submit_sm', { destination_addr: '1', short_message: 'b' })).command_status,
       S.ESME_RINVBNDSTS,
     );
-    store.users.get('u3')!.enabled = true;
+    await store.updateUser('u3', { enabled: true });
     gateway.onAccountsChanged();
   });
 });

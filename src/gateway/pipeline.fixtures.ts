@@ -1,6 +1,9 @@
 // Test fixtures of the MT pipeline, handlers and accounts tests: users, submissions, a manual wall clock, and a store
 // wrapper that can be made to fail on purpose. Not production code.
 
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { MemoryLogger } from '../smpp/session/log.js';
 import {
   defaultMtMessagingCredential,
@@ -10,6 +13,7 @@ import {
   type MtRoute,
   type UserRecord,
 } from '../store/model.js';
+import { openSqliteStore, type SqliteStore } from '../store/sqlite/sqliteStore.js';
 import type { Amounts, ChargeResult } from '../store/store.js';
 import type { GatewayStore } from './gateway.js';
 import { hashPassword } from './password.js';
@@ -244,4 +248,24 @@ export async function storeWith(users: UserRecord[], routes: MtRoute[] = [defaul
 /** A logger that records lines. */
 export function memoryLogger(): MemoryLogger {
   return new MemoryLogger();
+}
+
+/** A real SQLite store in a fresh temp folder with group g1, the given users and routes; `cleanup` closes and removes it. */
+export async function sqliteStoreWith(
+  users: UserRecord[],
+  routes: MtRoute[] = [defaultRoute()],
+): Promise<{ store: SqliteStore; dir: string; cleanup: () => Promise<void> }> {
+  const dir = mkdtempSync(join(tmpdir(), 'smppgate-gw-'));
+  const store = openSqliteStore({ path: dir });
+  await store.createGroup({ gid: 'g1', enabled: true });
+  for (const u of users) await store.createUser(u);
+  for (const r of routes) await store.putMtRoute(r);
+  return {
+    store,
+    dir,
+    cleanup: async () => {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }
