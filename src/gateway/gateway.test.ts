@@ -9,7 +9,7 @@ import { CommandStatus as S } from '../smpp/codec/index.js';
 import { SmppServer } from '../smpp/server/server.js';
 import type { SqliteStore } from '../store/sqlite/sqliteStore.js';
 import type { GatewayPrincipal } from './accounts.js';
-import { Gateway } from './gateway.js';
+import { createUuidV7Generator, Gateway } from './gateway.js';
 import { defaultRoute, makeUser, memoryLogger, PASSWORD, sqliteStoreWith } from './pipeline.fixtures.js';
 
 /** The parts of a node-smpp PDU the test reads. */
@@ -63,6 +63,31 @@ async function bound(port: number, system_id: string, type = 'transceiver'): Pro
   assert.equal(resp.command_status, 0, `bind ${system_id}`);
   return session;
 }
+
+const UUID_V7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
+describe('createUuidV7Generator: the default message_id', () => {
+  it('is an RFC 9562 version 7 UUID carrying the time in milliseconds', () => {
+    const at = Date.UTC(2026, 10, 25, 7, 0, 0, 123);
+    const id = createUuidV7Generator(() => at)();
+    assert.match(id, UUID_V7);
+    assert.equal(Number.parseInt(id.slice(0, 8) + id.slice(9, 13), 16), at);
+  });
+
+  it('sorts in creation order and never repeats, within a millisecond, across 4096+ ids and a clock stepping back', () => {
+    let t = Date.UTC(2030, 0, 1);
+    const next = createUuidV7Generator(() => t);
+    const ids: string[] = [];
+    for (let i = 0; i < 20_000; i++) {
+      if (i === 15_000) t -= 5000; // the clock steps back
+      ids.push(next());
+      if (i % 7000 === 6999) t += 1;
+    }
+    for (let i = 1; i < ids.length; i++) assert.ok(ids[i - 1] < ids[i], `${ids[i - 1]} < ${ids[i]} at ${i}`);
+    assert.equal(new Set(ids).size, ids.length);
+    assert.ok(ids.every((id) => UUID_V7.test(id)));
+  });
+});
 
 let store: SqliteStore;
 let cleanup: () => Promise<void>;
@@ -124,7 +149,7 @@ describe('gateway end to end over TCP with node-smpp', () => {
     });
     assert.equal(submit.command_status, 0);
     const id = submit.message_id ?? '';
-    assert.match(id, /^[0-9a-f-]{36}$/, 'UUID message_id by default');
+    assert.match(id, UUID_V7, 'a UUID (version 7) message_id by default');
     const stored = await store.getMessage(id);
     assert.equal(stored?.short_message.toString(), 'hello from node-smpp');
     assert.equal(stored?.cid, 'sim');

@@ -2,6 +2,7 @@
 // The root creates the Gateway, gives `authenticator` and `handlers` to the SMPP server, then `attachServer(server)`
 // so that bind counting (max_bindings) and the admin API's unbind/ban reach the bound sessions.
 
+import { randomFillSync } from 'node:crypto';
 import type { SessionLogger as GatewayLogger } from '../smpp/session/log.js';
 import type { Authenticator, Handlers } from '../smpp/session/session.js';
 import { Accounts, type AccountsStore, type GatewayPrincipal } from './accounts.js';
@@ -38,7 +39,7 @@ export interface GatewayOptions {
   logger: GatewayLogger;
   /** Wall clock, epoch milliseconds; default Date. */
   clock?: WallClock;
-  /** message_id generator; default UUID v4. */
+  /** message_id generator; default time-ordered UUIDs (version 7, see createUuidV7Generator). */
   idGenerator?: () => string;
   verifier?: PasswordVerifier;
   throttle?: Throttle;
@@ -73,7 +74,7 @@ export class Gateway {
       settings,
       logger: options.logger,
       ...(options.clock !== undefined ? { clock: options.clock } : {}),
-      idGenerator: options.idGenerator ?? createMessageIdGenerator(),
+      idGenerator: options.idGenerator ?? createMessageIdGenerator({ uuid: createUuidV7Generator() }),
       ...(options.isConnectorUp !== undefined ? { isConnectorUp: options.isConnectorUp } : {}),
       ...(options.throttle !== undefined ? { throttle: options.throttle } : {}),
     });
@@ -142,4 +143,65 @@ function pickPipelineSettings(s: Partial<PipelineSettings> | undefined): Partial
   if (s?.log_privacy !== undefined) out.log_privacy = s.log_privacy;
   if (s?.max_validity_secs !== undefined) out.max_validity_secs = s.max_validity_secs;
   return out;
+}
+
+// UUID version 7 (RFC 9562 §5.7): 48 bits of Unix milliseconds, then 74 random bits, with a 12-bit counter in
+// rand_a (RFC 9562 §6.2 method 1) so that ids made in one millisecond still sort in order. The default message_id:
+// still a 36-character UUID for ESMEs, but time-ordered, so the store's primary-key index grows at its end instead of
+// at random pages — with random v4 ids the SQLite store accepts about half as many messages per second.
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
+/** A generator of UUIDs version 7 (time-ordered) with its own counter; `now` is the clock in epoch milliseconds. */
+export function createUuidV7Generator(now: () => number = Date.now): () => string {
+  const pool = Buffer.allocUnsafe(8 * 512);
+  let poolAt = pool.length;
+  let lastMs = -1;
+  let counter = 0;
+  return () => {
+    if (poolAt + 10 > pool.length) {
+      randomFillSync(pool);
+      poolAt = 0;
+    }
+    const ms = Math.floor(now());
+    if (ms > lastMs) {
+      lastMs = ms;
+      // A random start in the lower half leaves room for at least 2048 ids in the same millisecond.
+      counter = ((pool[poolAt] << 8) | pool[poolAt + 1]) & 0x7ff;
+    } else if (++counter > 0xfff) {
+      // This millisecond is used up (or the clock stepped back): borrow the next one, never repeat or go back.
+      lastMs += 1;
+      counter = 0;
+    }
+    const random = poolAt + 2;
+    poolAt += 10;
+    return formatUuidV7(lastMs, counter, pool, random);
+  };
+}
+
+/** The text form of a UUID v7 from its time, counter, and 8 random octets at `pool[r…r+7]`. */
+function formatUuidV7(ms: number, counter: number, pool: Buffer, r: number): string {
+  const hi = Math.floor(ms / 0x1000000); // top 24 of the 48 bits
+  const lo = ms % 0x1000000;
+  return (
+    HEX[(hi >>> 16) & 0xff] +
+    HEX[(hi >>> 8) & 0xff] +
+    HEX[hi & 0xff] +
+    HEX[(lo >>> 16) & 0xff] +
+    '-' +
+    HEX[(lo >>> 8) & 0xff] +
+    HEX[lo & 0xff] +
+    '-' +
+    HEX[0x70 | (counter >>> 8)] +
+    HEX[counter & 0xff] +
+    '-' +
+    HEX[0x80 | (pool[r] & 0x3f)] +
+    HEX[pool[r + 1]] +
+    '-' +
+    HEX[pool[r + 2]] +
+    HEX[pool[r + 3]] +
+    HEX[pool[r + 4]] +
+    HEX[pool[r + 5]] +
+    HEX[pool[r + 6]] +
+    HEX[pool[r + 7]]
+  );
 }
