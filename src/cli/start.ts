@@ -17,6 +17,7 @@ import {
 import type { GatewayPrincipal } from '../gateway/accounts.js';
 import { Gateway } from '../gateway/gateway.js';
 import { hashPassword } from '../gateway/password.js';
+import { type Logger, loggerFromSettings } from '../log/index.js';
 import { SmppServer } from '../smpp/server/server.js';
 import {
   defaultMtMessagingCredential,
@@ -26,7 +27,6 @@ import {
 } from '../store/index.js';
 import { openSqliteStore } from '../store/sqlite/sqliteStore.js';
 import { VERSION } from '../version.js';
-import { createLogger, type Logger } from './processLog.js';
 
 const HELP = `Usage: smppgate start [--config FILE] [--demo]
 
@@ -39,7 +39,7 @@ Options:
   --help          this text
 
 Signals: SIGTERM or SIGINT drain (unbind ESMEs, finish in-flight work, close the store) and exit;
-SIGHUP drops cached accounts and routes and re-reads log_level.
+SIGHUP drops cached accounts and routes, reopens the log file (after logrotate) and re-reads log_level.
 `;
 
 /** Process I/O of the start command (tests pass their own). */
@@ -112,7 +112,7 @@ export async function runStart(argv: string[], io: StartIo = { stdout: process.s
   try {
     loaded = loadConfig(parsed.config);
     prepareLogFiles(loaded);
-    log = createLogger(loaded.settings.smppServer, { name: loaded.settings.smppServer.id });
+    log = loggerFromSettings(loaded.settings.smppServer, loaded.settings.smppServer.id);
   } catch (error) {
     if (error instanceof ConfigError) {
       io.stderr.write(`smppgate start: ${error.message}\n`);
@@ -222,6 +222,7 @@ export async function runStart(argv: string[], io: StartIo = { stdout: process.s
 
   const reload = () => {
     gateway.invalidate();
+    log.reopen();
     try {
       const fresh = loadConfig(parsed.config);
       log.setLevel(fresh.settings.smppServer.log_level);

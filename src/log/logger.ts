@@ -1,0 +1,365 @@
+// Structured logging: one line per event, with bound fields (session id, peer, system_id, message id…).
+// JSON lines by default; with `log_format` set, Python logging's line (`%(asctime)s %(levelname)-8s …`) with the fields
+// appended to the message as key=value. Lines are gathered and written once per tick; a disabled level costs a compare.
+
+import { closeSync, openSync, writeSync } from 'node:fs';
+import { threadId } from 'node:worker_threads';
+import { type DateFormatToken, type LogFormatToken, parseDateFormat, parseLogFormat } from '../config/formats.js';
+import { strftime } from './strftime.js';
+
+/** Python's level numbers; OFF logs nothing. */
+export const LEVELS = { DEBUG: 10, INFO: 20, WARNING: 30, ERROR: 40, CRITICAL: 50, OFF: 100 } as const;
+
+/** A level a line is logged at. */
+export type LevelName = Exclude<keyof typeof LEVELS, 'OFF'>;
+
+/** Structured fields of a log line. */
+export type LogFields = Record<string, unknown>;
+
+/** Where and how lines are written. */
+export interface LoggerOptions {
+  /** `log_level`: DEBUG, INFO, WARNING (WARN), ERROR, CRITICAL (FATAL), OFF (NOTSET). Default INFO. */
+  level?: string;
+  /** `%(name)s` and the JSON `name`: the server id. */
+  name: string;
+  /** Append to this file; null or absent: standard output. */
+  file?: string | null;
+  /** Python logging format; null or absent: JSON lines. */
+  format?: string | null;
+  /** strftime format of `%(asctime)s`. Default `%Y-%m-%d %H:%M:%S`. */
+  dateFormat?: string;
+  /** `log_privacy`: mask message content fields, keeping their length. */
+  privacy?: boolean;
+  /** Epoch milliseconds; default Date.now. */
+  now?: () => number;
+  /** Receives each batch of lines instead of stdout or the file (tests). */
+  write?: (text: string) => void;
+}
+
+/** Field names whose values are message content, masked under `log_privacy`. */
+const CONTENT_FIELDS: ReadonlySet<string> = new Set(['short_message', 'message_payload', 'content', 'text']);
+
+const loadedAt = Date.now();
+
+/** Maps a `log_level` spelling to its number. */
+export function levelNumber(level: string): number {
+  const upper = level.toUpperCase();
+  const alias: Record<string, keyof typeof LEVELS> = { WARN: 'WARNING', FATAL: 'CRITICAL', NOTSET: 'OFF' };
+  const name = alias[upper] ?? upper;
+  const n = (LEVELS as Record<string, number>)[name];
+  if (n === undefined) throw new RangeError(`unknown log level ${JSON.stringify(level)}`);
+  return n;
+}
+
+function serialise(value: unknown, depth = 0): unknown {
+  if (value instanceof Error) {
+    const out: Record<string, unknown> = { name: value.name, message: value.message };
+    const status = (value as { commandStatus?: unknown }).commandStatus;
+    if (status !== undefined) out.status = status;
+    if (value.cause !== undefined && depth < 3) out.cause = serialise(value.cause, depth + 1);
+    return out;
+  }
+  if (Buffer.isBuffer(value)) return value.toString('hex');
+  if (typeof value === 'bigint') return value.toString();
+  return value;
+}
+
+function contentLength(value: unknown): number {
+  if (typeof value === 'string' || Buffer.isBuffer(value)) return value.length;
+  return String(value).length;
+}
+
+/** The shared destination of a logger and its children. */
+class Sink {
+  threshold: number;
+  readonly name: string;
+  readonly privacy: boolean;
+  readonly now: () => number;
+  readonly #file: string | null;
+  readonly #format: LogFormatToken[] | null;
+  readonly #date: DateFormatToken[];
+  readonly #write: ((text: string) => void) | undefined;
+  #fd: number | null = null;
+  #pending: string[] = [];
+  #scheduled = false;
+  #closed = false;
+
+  constructor(options: LoggerOptions) {
+    this.threshold = levelNumber(options.level ?? 'INFO');
+    this.name = options.name;
+    this.privacy = options.privacy ?? false;
+    this.now = options.now ?? Date.now;
+    this.#file = options.file ?? null;
+    this.#format = options.format ? parseLogFormat(options.format) : null;
+    this.#date = parseDateFormat(options.dateFormat ?? '%Y-%m-%d %H:%M:%S');
+    this.#write = options.write;
+    if (this.#file !== null && this.#write === undefined) this.#fd = openSync(this.#file, 'a');
+  }
+
+  line(level: LevelName, event: string, bound: LogFields, fields: LogFields | undefined): void {
+    if (this.#closed) return;
+    const at = this.now();
+    const text =
+      this.#format === null
+        ? this.#json(level, event, at, bound, fields)
+        : this.#python(level, event, at, bound, fields);
+    this.#pending.push(text);
+    if (!this.#scheduled) {
+      this.#scheduled = true;
+      setImmediate(() => this.flush());
+    }
+  }
+
+  #value(key: string, value: unknown): unknown {
+    if (this.privacy && CONTENT_FIELDS.has(key) && value !== null && value !== undefined) {
+      return `<masked ${contentLength(value)} chars>`;
+    }
+    return serialise(value);
+  }
+
+  #json(level: LevelName, event: string, at: number, bound: LogFields, fields: LogFields | undefined): string {
+    const line: LogFields = { ts: new Date(at).toISOString(), level, pid: process.pid, name: this.name, event };
+    for (const k in bound) line[k] = this.#value(k, bound[k]);
+    if (fields !== undefined) for (const k in fields) line[k] = this.#value(k, fields[k]);
+    return `${JSON.stringify(line)}\n`;
+  }
+
+  #message(event: string, bound: LogFields, fields: LogFields | undefined): string {
+    let out = event;
+    const add = (k: string, v: unknown) => {
+      const value = this.#value(k, v);
+      if (value === undefined) return;
+      let s = typeof value === 'string' ? value : JSON.stringify(value);
+      if (s === '' || /[\s="]/.test(s)) s = JSON.stringify(s);
+      out += ` ${k}=${s}`;
+    };
+    for (const k in bound) add(k, bound[k]);
+    if (fields !== undefined) for (const k in fields) add(k, fields[k]);
+    return out;
+  }
+
+  #python(level: LevelName, event: string, at: number, bound: LogFields, fields: LogFields | undefined): string {
+    let out = '';
+    let message: string | undefined;
+    const date = new Date(at);
+    for (const t of this.#format!) {
+      if (t.kind === 'text') {
+        out += t.text;
+        continue;
+      }
+      let value: string | number;
+      switch (t.attr) {
+        case 'asctime':
+          value = strftime(this.#date, date);
+          break;
+        case 'created':
+          value = at / 1000;
+          break;
+        case 'msecs':
+          value = at % 1000;
+          break;
+        case 'relativeCreated':
+          value = at - loadedAt;
+          break;
+        case 'levelname':
+          value = level;
+          break;
+        case 'levelno':
+          value = LEVELS[level];
+          break;
+        case 'name':
+          value = this.name;
+          break;
+        case 'message':
+          message ??= this.#message(event, bound, fields);
+          value = message;
+          break;
+        case 'process':
+          value = process.pid;
+          break;
+        case 'processName':
+          value = 'MainProcess';
+          break;
+        case 'thread':
+          value = threadId;
+          break;
+        default:
+          value = threadId === 0 ? 'MainThread' : `Thread-${threadId}`;
+      }
+      out += printf(value, t.flags, t.width, t.precision, t.conversion);
+    }
+    return `${out}\n`;
+  }
+
+  flush(): void {
+    this.#scheduled = false;
+    if (this.#pending.length === 0) return;
+    const text = this.#pending.join('');
+    this.#pending = [];
+    try {
+      if (this.#write !== undefined) this.#write(text);
+      else if (this.#fd !== null) writeSync(this.#fd, text);
+      else process.stdout.write(text);
+    } catch (error) {
+      // A log destination failing must never take the gateway down; say so once on stderr.
+      process.stderr.write(`smppgate: cannot write log lines: ${(error as Error).message}\n`);
+    }
+  }
+
+  reopen(): void {
+    if (this.#fd === null || this.#file === null) return;
+    this.flush();
+    closeSync(this.#fd);
+    this.#fd = openSync(this.#file, 'a');
+  }
+
+  close(): void {
+    this.flush();
+    this.#closed = true;
+    if (this.#fd !== null) {
+      closeSync(this.#fd);
+      this.#fd = null;
+    }
+  }
+}
+
+/** Renders one `%(attr)…` field as Python's %-formatting does. */
+export function printf(
+  value: string | number,
+  flags: string,
+  width: number | null,
+  precision: number | null,
+  conversion: string,
+): string {
+  let s: string;
+  const numeric = typeof value === 'number';
+  switch (conversion) {
+    case 'd':
+    case 'i':
+    case 'u':
+      s = String(Math.trunc(Number(value)));
+      break;
+    case 'x':
+      s = Math.trunc(Number(value)).toString(16);
+      break;
+    case 'X':
+      s = Math.trunc(Number(value)).toString(16).toUpperCase();
+      break;
+    case 'o':
+      s = Math.trunc(Number(value)).toString(8);
+      break;
+    case 'f':
+    case 'F':
+      s = Number(value).toFixed(precision ?? 6);
+      break;
+    case 'r':
+    case 'a':
+      s = numeric ? String(value) : `'${String(value)}'`;
+      if (precision !== null) s = s.slice(0, precision);
+      break;
+    default:
+      s = String(value);
+      if (precision !== null) s = s.slice(0, precision);
+  }
+  const isNumberConversion = 'diuxXofF'.includes(conversion);
+  if (isNumberConversion && !s.startsWith('-')) {
+    if (flags.includes('+')) s = `+${s}`;
+    else if (flags.includes(' ')) s = ` ${s}`;
+  }
+  if (width !== null && s.length < width) {
+    if (flags.includes('-')) s = s.padEnd(width);
+    else if (flags.includes('0') && isNumberConversion) {
+      const sign = /^[+\- ]/.test(s) ? s[0] : '';
+      s = sign + s.slice(sign.length).padStart(width - sign.length, '0');
+    } else s = s.padStart(width);
+  }
+  return s;
+}
+
+/** A structured logger; children share the destination and add fields to every line. */
+export class Logger {
+  readonly #sink: Sink;
+  readonly #bound: LogFields;
+
+  /** Use {@link createLogger}. */
+  constructor(sink: Sink, bound: LogFields) {
+    this.#sink = sink;
+    this.#bound = bound;
+  }
+
+  /** A logger whose every line also carries `fields`. */
+  child(fields: LogFields): Logger {
+    return new Logger(this.#sink, { ...this.#bound, ...fields });
+  }
+
+  /** Whether a line at `level` would be written (to skip building costly fields). */
+  enabled(level: LevelName): boolean {
+    return LEVELS[level] >= this.#sink.threshold;
+  }
+
+  debug(event: string, fields?: LogFields): void {
+    if (LEVELS.DEBUG >= this.#sink.threshold) this.#sink.line('DEBUG', event, this.#bound, fields);
+  }
+
+  info(event: string, fields?: LogFields): void {
+    if (LEVELS.INFO >= this.#sink.threshold) this.#sink.line('INFO', event, this.#bound, fields);
+  }
+
+  warn(event: string, fields?: LogFields): void {
+    if (LEVELS.WARNING >= this.#sink.threshold) this.#sink.line('WARNING', event, this.#bound, fields);
+  }
+
+  error(event: string, fields?: LogFields): void {
+    if (LEVELS.ERROR >= this.#sink.threshold) this.#sink.line('ERROR', event, this.#bound, fields);
+  }
+
+  critical(event: string, fields?: LogFields): void {
+    if (LEVELS.CRITICAL >= this.#sink.threshold) this.#sink.line('CRITICAL', event, this.#bound, fields);
+  }
+
+  /** Changes the threshold of this logger and all its relatives (SIGHUP reload). */
+  setLevel(level: string): void {
+    this.#sink.threshold = levelNumber(level);
+  }
+
+  /** Writes what is gathered now. */
+  flush(): void {
+    this.#sink.flush();
+  }
+
+  /** Closes and reopens the log file (after logrotate moved it). */
+  reopen(): void {
+    this.#sink.reopen();
+  }
+
+  /** Flushes and releases the destination; later lines are dropped. */
+  async close(): Promise<void> {
+    this.#sink.close();
+  }
+}
+
+/** A logger for `options`; throws LogFormatError on a bad format, a file system error on an unopenable file. */
+export function createLogger(options: LoggerOptions): Logger {
+  return new Logger(new Sink(options), {});
+}
+
+/** A logger for a config section's `log_*` keys (`[smpp-server]` and the others that carry them). */
+export function loggerFromSettings(
+  settings: {
+    log_level: string;
+    log_file: string | null;
+    log_format: string | null;
+    log_date_format: string;
+    log_privacy?: boolean;
+  },
+  name: string,
+): Logger {
+  return createLogger({
+    level: settings.log_level,
+    name,
+    file: settings.log_file,
+    format: settings.log_format,
+    dateFormat: settings.log_date_format,
+    privacy: settings.log_privacy ?? false,
+  });
+}
