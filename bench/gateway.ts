@@ -2,7 +2,8 @@
 // whole MT pipeline (account, credentials, throughput, routing, a rated route with an atomic charge, the group-
 // committed SQLite enqueue) with submit_sm_resp sent only after commit. A raw load client (test/helpers/esme.ts
 // runLoad: pre-encoded 160-octet submit_sm, windowed) runs in a forked process so that client and gateway each get a
-// core. Prints accepted msg/s, p50/p99 submit_sm_resp latency and the store size per message.
+// core. Prints accepted msg/s, p50/p99 submit_sm_resp latency, the store size per message, and the gateway process's
+// CPU time per message (what one free core would sustain: the wall-clock rate depends on what else the box runs).
 //
 // Usage: node --import tsx bench/gateway.ts [--duration ms] [--warmup ms] [--binds n] [--window n]
 //                                           [--synchronous full|normal] [--runs n]
@@ -50,6 +51,8 @@ if (process.argv[2] === '--client') {
 
 interface RunResult extends LoadResult {
   stored: number;
+  /** CPU time of the gateway process (all threads) per stored message, microseconds. */
+  cpuPerMessageUs: number;
   dbBytes: number;
   balanceOk: boolean;
 }
@@ -88,6 +91,7 @@ async function runOnce(spec: Omit<LoadSpec, 'port'>, synchronous: 'full' | 'norm
     gateway.attachServer(server);
     const port = (await server.listen()).tcp!.port;
 
+    const cpu0 = process.cpuUsage();
     const child = fork(fileURLToPath(import.meta.url), ['--client', JSON.stringify({ ...spec, port })], {
       execArgv: ['--import', 'tsx'],
     });
@@ -96,6 +100,7 @@ async function runOnce(spec: Omit<LoadSpec, 'port'>, synchronous: 'full' | 'norm
       child.once('error', reject);
       child.once('exit', (code) => reject(new Error(`load client exited with ${code}`)));
     });
+    const cpu = process.cpuUsage(cpu0);
     await server.close();
     await gateway.close();
     const depths = await store.queueDepths();
@@ -105,7 +110,7 @@ async function runOnce(spec: Omit<LoadSpec, 'port'>, synchronous: 'full' | 'norm
     const balanceOk = Math.round((BALANCE - balance) * 1e6) === Math.round(stored * RATE * 1e6);
     await store.close(); // checkpoints the WAL into the database file
     const dbBytes = statSync(join(dir, 'smppgate.db')).size;
-    return { ...load, stored, dbBytes, balanceOk };
+    return { ...load, stored, dbBytes, balanceOk, cpuPerMessageUs: (cpu.user + cpu.system) / Math.max(1, stored) };
   } finally {
     await store.close();
     rmSync(dir, { recursive: true, force: true });
@@ -127,7 +132,7 @@ for (let r = 0; r < runs; r++) {
   results.push(result);
   console.error(
     `run ${r + 1}: ${Math.round(result.rate)}/s p50 ${result.p50.toFixed(2)} ms p99 ${result.p99.toFixed(2)} ms, ` +
-      `${result.stored} stored, ${result.errors} errors`,
+      `${result.stored} stored, ${result.errors} errors, ${result.cpuPerMessageUs.toFixed(1)} µs gateway CPU/message`,
   );
 }
 results.sort((a, b) => a.rate - b.rate);
@@ -141,10 +146,12 @@ console.log(
     `${spec.warmupMs} ms warm-up; median of ${runs} runs`,
 );
 console.log(
-  '| accepted msg/s | p50 ms | p99 ms | non-ROK | stored | store bytes / message | balance = stored × rate |',
+  '| accepted msg/s | p50 ms | p99 ms | non-ROK | stored | store bytes / message | balance = stored × rate | ' +
+    'gateway CPU µs / message | msg/s per gateway core |',
 );
-console.log('| ---: | ---: | ---: | ---: | ---: | ---: | :---: |');
+console.log('| ---: | ---: | ---: | ---: | ---: | ---: | :---: | ---: | ---: |');
 console.log(
   `| ${fmt(median.rate)} | ${fmt(median.p50, 3)} | ${fmt(median.p99, 3)} | ${median.errors} | ${fmt(median.stored)} | ` +
-    `${fmt(median.dbBytes / Math.max(1, median.stored))} | ${median.balanceOk ? 'yes' : 'NO'} |`,
+    `${fmt(median.dbBytes / Math.max(1, median.stored))} | ${median.balanceOk ? 'yes' : 'NO'} | ` +
+    `${fmt(median.cpuPerMessageUs, 1)} | ${fmt(1e6 / median.cpuPerMessageUs)} |`,
 );

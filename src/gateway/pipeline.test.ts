@@ -537,12 +537,46 @@ describe('MtPipeline: closing', () => {
     assert.equal(status(await submit()), 'ESME_RSYSERR');
   });
 
-  it('many submissions in one tick share one store commit', async () => {
-    const { pipeline, store } = await setup();
+  it('submissions of one tick share one charge per user and one enqueue call', async () => {
+    const users = [
+      await makeUser({ mt: { quotas: { balance: 100 } } }),
+      await makeUser({ uid: 'u2', username: 'user2', mt: { quotas: { balance: 100 } } }),
+    ];
+    const { pipeline, store } = await setup({ users, routes: [defaultRoute(0.1)] });
     const results = await Promise.all(
-      Array.from({ length: 50 }, () => pipeline.submit(principal, submission(), 'smpps')),
+      Array.from({ length: 50 }, (_, i) => pipeline.submit({ id: i % 2 === 0 ? 'u1' : 'u2' }, submission(), 'smpps')),
     );
     assert.ok(results.every((r) => r.ok));
-    assert.ok(store.calls.commits <= 2, `commits: ${store.calls.commits}`);
+    assert.equal(store.calls.charge, 2, 'one summed charge per user');
+    assert.equal(store.calls.acceptMessages, 1);
+    assert.equal(store.messages.size, 50);
+    assert.equal(store.users.get('u1')?.mt_messaging_cred.quotas.balance, 97.5);
+    assert.equal(store.users.get('u2')?.mt_messaging_cred.quotas.balance, 97.5);
+  });
+
+  it('a summed charge that is refused is retried message by message, in order', async () => {
+    const user = await makeUser({ mt: { quotas: { balance: 0.35 } } });
+    const { pipeline, store } = await setup({ users: [user], routes: [defaultRoute(0.1)] });
+    const results = await Promise.all(
+      Array.from({ length: 5 }, () => pipeline.submit(principal, submission(), 'smpps')),
+    );
+    assert.deepEqual(
+      results.map((r) => r.ok),
+      [true, true, true, false, false],
+    );
+    assert.equal(store.calls.charge, 1 + 5);
+    assert.equal(store.users.get('u1')?.mt_messaging_cred.quotas.balance, 0.05);
+  });
+
+  it('an enqueue that fails fails every message of its call, and each is refunded', async () => {
+    const user = await makeUser({ mt: { quotas: { balance: 1, sms_count: 10 } } });
+    const { pipeline, store } = await setup({ users: [user], routes: [defaultRoute(0.1)] });
+    store.failAccept = new StoreUnavailableError('disk I/O error');
+    const results = await Promise.all(
+      Array.from({ length: 4 }, () => pipeline.submit(principal, submission(), 'smpps')),
+    );
+    assert.ok(results.every((r) => r.status === CommandStatus.ESME_RSYSERR));
+    assert.equal(store.users.get('u1')?.mt_messaging_cred.quotas.balance, 1);
+    assert.equal(store.users.get('u1')?.mt_messaging_cred.quotas.sms_count, 10);
   });
 });

@@ -27,9 +27,9 @@ import { decodeText, describeDataCoding, ESM_CLASS_UDHI, MAX_PARTS, parseUdh, Ud
 import { planCuts, unitOf } from '../smpp/text/limits.js';
 import { StoreUnavailableError } from '../store/errors.js';
 import { type MessageRecord, MessageState, type MtRoute } from '../store/model.js';
-import type { Amounts, Store } from '../store/store.js';
+import type { Amounts, ChargeResult, Store } from '../store/store.js';
 import type { Accounts } from './accounts.js';
-import { type Bill, billMessage, fromMicros } from './billing.js';
+import { type Bill, billMessage, fromMicros, toMicros } from './billing.js';
 import { checkMt, type MtRequest } from './credentials.js';
 import type { RoutingContext } from './filters.js';
 import { type MtRoutingOptions, RoundRobin, routeMt } from './routing.js';
@@ -180,7 +180,11 @@ class MessageFacts implements MtRequest, RoutingContext {
     this.#dataCoding = req.data_coding;
   }
 
+  /** Set while a reader is known not to use the content: it reads '' instead of a decoded text. */
+  contentUnused = false;
+
   get content(): string {
+    if (this.contentUnused) return '';
     this.#content ??= contentText(this.text, this.#dataCoding);
     return this.#content;
   }
@@ -257,6 +261,7 @@ export class MtPipeline {
   readonly #isConnectorUp: (cid: string) => boolean;
   readonly #throttle: Throttle;
   readonly #routing: MtRoutingOptions;
+  readonly #writes: CoalescedWrites;
   readonly #bills = new Map<number, Map<number, Bill>>();
   #routes: MtRoute[] | undefined;
   #routesLoad: Promise<MtRoute[]> | undefined;
@@ -279,6 +284,7 @@ export class MtPipeline {
     this.#nextId = options.idGenerator;
     this.#isConnectorUp = options.isConnectorUp ?? (() => true);
     this.#throttle = options.throttle ?? new Throttle();
+    this.#writes = new CoalescedWrites(this.#store);
     this.#routing = { isConnectorUp: this.#isConnectorUp, nextIndex: new RoundRobin().nextIndex };
   }
 
@@ -355,8 +361,11 @@ export class MtPipeline {
     const shapeRefusal = this.#shape(req, facts);
     if (shapeRefusal !== null) return shapeRefusal;
 
-    // 2. Authorizations, value filters, defaults.
+    // 2. Authorizations, value filters, defaults. checkMt reads `content` even when no content filter is set; the
+    // text is then not decoded for it.
+    facts.contentUnused = user.mt_messaging_cred.value_filters.content === null;
     const check = checkMt(user, facts);
+    facts.contentUnused = false;
     if (!check.ok) return { ok: false, status: CommandStatus[check.status], reason: check.reason };
     // The returned request is a copy only when a default was applied; the routing context takes its source.
     facts.source_addr = check.request.source_addr;
@@ -388,7 +397,7 @@ export class MtPipeline {
         // billing.ts): the store's atomic charge takes the whole price, and the rest is credited straight back.
         const whole = quotas.balance !== null && bill.rest > 0;
         const amounts = { amount: fromMicros(whole ? bill.total : bill.now), smsCount: bill.smsCount };
-        const outcome = await this.#store.charge(uid, amounts);
+        const outcome = await this.#writes.charge(uid, amounts);
         if (!outcome.ok) return refuse('ESME_RSYSERR', `${user.username} cannot pay: short of ${outcome.reason}`);
         charged = amounts;
         if (whole) charged = await this.#giveBackRest(uid, bill, amounts, meta);
@@ -432,7 +441,7 @@ export class MtPipeline {
         final_at: null,
         tags: req.tags === undefined ? [] : [...req.tags],
       };
-      await this.#store.acceptMessages([record]);
+      await this.#writes.accept(record);
     } catch (error) {
       if (charged !== null) await this.#refund(uid, charged, meta);
       const full = isStoreFull(error);
@@ -607,7 +616,7 @@ export class MtPipeline {
    */
   async #giveBackRest(uid: string, bill: Bill, whole: ChargeAmounts, meta: SubmitMeta): Promise<ChargeAmounts> {
     try {
-      await this.#store.credit(uid, { amount: fromMicros(bill.rest), smsCount: 0 });
+      await this.#writes.credit(uid, { amount: fromMicros(bill.rest), smsCount: 0 });
       return { amount: fromMicros(bill.now), smsCount: whole.smsCount };
     } catch (error) {
       this.#log.warn('mt_early_split_failed', { session: meta.session, uid, error: errorMessage(error) });
@@ -617,7 +626,7 @@ export class MtPipeline {
 
   async #refund(uid: string, amounts: ChargeAmounts, meta: SubmitMeta): Promise<void> {
     try {
-      await this.#store.credit(uid, amounts);
+      await this.#writes.credit(uid, amounts);
       this.#log.info('mt_refunded', {
         session: meta.session,
         uid,
@@ -649,4 +658,133 @@ export class MtPipeline {
     });
     return result;
   }
+}
+
+interface Waiter<T> {
+  resolve: (value: T) => void;
+  reject: (error: unknown) => void;
+}
+
+interface PendingCharge extends Waiter<ChargeResult> {
+  amounts: ChargeAmounts;
+}
+
+/**
+ * The pipeline's store writes, coalesced per macrotask: the submits read from one socket chunk reach their charge
+ * (and later their enqueue) in the same synchronous run, so they share ONE store call instead of one each — the
+ * store already shares the transaction, this also shares its per-call work (a savepoint, the quota read).
+ * - charges of one user are summed into one atomic charge; when the sum is refused, each is tried on its own (in
+ *   order, in one store batch), so the outcome per message is exactly what separate charges would give;
+ * - credits of one user are summed (a failure fails each of them);
+ * - records are enqueued with one acceptMessages (a failure fails each of them, and each is refunded).
+ */
+class CoalescedWrites {
+  readonly #store: PipelineStore;
+  #charges = new Map<string, PendingCharge[]>();
+  #credits = new Map<string, (Waiter<void> & { amounts: ChargeAmounts })[]>();
+  #records: MessageRecord[] = [];
+  #accepts: Waiter<void>[] = [];
+  #scheduled = false;
+  readonly #flush = (): void => this.#run();
+
+  constructor(store: PipelineStore) {
+    this.#store = store;
+  }
+
+  charge(uid: string, amounts: ChargeAmounts): Promise<ChargeResult> {
+    return new Promise((resolve, reject) => {
+      const list = this.#charges.get(uid);
+      if (list === undefined) this.#charges.set(uid, [{ amounts, resolve, reject }]);
+      else list.push({ amounts, resolve, reject });
+      this.#schedule();
+    });
+  }
+
+  credit(uid: string, amounts: ChargeAmounts): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const list = this.#credits.get(uid);
+      if (list === undefined) this.#credits.set(uid, [{ amounts, resolve, reject }]);
+      else list.push({ amounts, resolve, reject });
+      this.#schedule();
+    });
+  }
+
+  accept(record: MessageRecord): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.#records.push(record);
+      this.#accepts.push({ resolve, reject });
+      this.#schedule();
+    });
+  }
+
+  #schedule(): void {
+    if (this.#scheduled) return;
+    this.#scheduled = true;
+    queueMicrotask(this.#flush);
+  }
+
+  #run(): void {
+    this.#scheduled = false;
+    const charges = this.#charges;
+    const credits = this.#credits;
+    const records = this.#records;
+    const accepts = this.#accepts;
+    this.#charges = new Map();
+    this.#credits = new Map();
+    this.#records = [];
+    this.#accepts = [];
+    for (const [uid, list] of charges) this.#chargeAll(uid, list);
+    for (const [uid, list] of credits) {
+      if (list.length === 1) {
+        this.#store.credit(uid, list[0].amounts).then(list[0].resolve, list[0].reject);
+        continue;
+      }
+      this.#store.credit(uid, sum(list)).then(
+        () => {
+          for (const c of list) c.resolve();
+        },
+        (error: unknown) => {
+          for (const c of list) c.reject(error);
+        },
+      );
+    }
+    if (records.length > 0) {
+      this.#store.acceptMessages(records).then(
+        () => {
+          for (const a of accepts) a.resolve();
+        },
+        (error: unknown) => {
+          for (const a of accepts) a.reject(error);
+        },
+      );
+    }
+  }
+
+  #chargeAll(uid: string, list: PendingCharge[]): void {
+    const one = (c: PendingCharge) => this.#store.charge(uid, c.amounts).then(c.resolve, c.reject);
+    if (list.length === 1) {
+      one(list[0]);
+      return;
+    }
+    this.#store.charge(uid, sum(list)).then(
+      (result) => {
+        if (result.ok) for (const c of list) c.resolve(result);
+        else for (const c of list) one(c);
+      },
+      (error: unknown) => {
+        for (const c of list) c.reject(error);
+      },
+    );
+  }
+}
+
+/** The exact sum (in micro-units) of several amounts. */
+function sum(list: readonly { amounts: ChargeAmounts }[]): ChargeAmounts {
+  let micros = 0;
+  let smsCount = 0;
+  for (const { amounts } of list) {
+    micros += toMicros(amounts.amount);
+    smsCount += amounts.smsCount;
+  }
+  return { amount: fromMicros(micros), smsCount };
 }
