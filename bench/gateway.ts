@@ -6,7 +6,7 @@
 // CPU time per message (what one free core would sustain: the wall-clock rate depends on what else the box runs).
 //
 // Usage: node --import tsx bench/gateway.ts [--duration ms] [--warmup ms] [--binds n] [--window n]
-//                                           [--synchronous full|normal] [--runs n]
+//                                           [--synchronous full|normal] [--runs n] [--log file|off]
 //        (a child is started as: bench/gateway.ts --client '<json LoadSpec>')
 
 import { fork } from 'node:child_process';
@@ -17,6 +17,7 @@ import { fileURLToPath } from 'node:url';
 import type { GatewayPrincipal } from '../src/gateway/accounts.js';
 import { Gateway } from '../src/gateway/gateway.js';
 import { hashPassword } from '../src/gateway/password.js';
+import { createLogger } from '../src/log/index.js';
 import { SmppServer } from '../src/smpp/server/server.js';
 import { silentLogger } from '../src/smpp/session/log.js';
 import { defaultMtMessagingCredential, defaultSmppsCredential } from '../src/store/model.js';
@@ -60,7 +61,7 @@ interface RunResult extends LoadResult {
 const RATE = 0.01;
 const BALANCE = 1_000_000;
 
-async function runOnce(spec: Omit<LoadSpec, 'port'>, synchronous: 'full' | 'normal'): Promise<RunResult> {
+async function runOnce(spec: Omit<LoadSpec, 'port'>, synchronous: 'full' | 'normal', log: boolean): Promise<RunResult> {
   const dir = mkdtempSync(join(tmpdir(), 'smppgate-bench-'));
   const store = openSqliteStore({ path: dir, synchronous });
   try {
@@ -79,7 +80,9 @@ async function runOnce(spec: Omit<LoadSpec, 'port'>, synchronous: 'full' | 'norm
     await store.putConnector({ cid: 'sim', type: 'sim', started: false, settings: {} });
     await store.putMtRoute({ order: 0, type: 'default', connectors: ['sim'], filters: [], rate: RATE });
 
-    const gateway = new Gateway({ store, logger: silentLogger });
+    // Production logging: one JSON line per accepted message at INFO, to a file (or nothing with --log off).
+    const logger = log ? createLogger({ level: 'INFO', name: 'smpps_bench', file: join(dir, 'gateway.log') }) : null;
+    const gateway = new Gateway({ store, logger: logger ?? silentLogger });
     const server = new SmppServer<GatewayPrincipal>({
       id: 'smpps_bench',
       bind: '127.0.0.1',
@@ -108,6 +111,7 @@ async function runOnce(spec: Omit<LoadSpec, 'port'>, synchronous: 'full' | 'norm
     const balance = (await store.getUser('bench'))?.mt_messaging_cred.quotas.balance ?? 0;
     // Every stored message paid RATE exactly: the charge and the enqueue agree.
     const balanceOk = Math.round((BALANCE - balance) * 1e6) === Math.round(stored * RATE * 1e6);
+    await logger?.close();
     await store.close(); // checkpoints the WAL into the database file
     const dbBytes = statSync(join(dir, 'smppgate.db')).size;
     return { ...load, stored, dbBytes, balanceOk, cpuPerMessageUs: (cpu.user + cpu.system) / Math.max(1, stored) };
@@ -125,10 +129,11 @@ const spec = {
 };
 const synchronous = arg('synchronous', 'full') === 'normal' ? 'normal' : 'full';
 const runs = Number(arg('runs', '3'));
+const log = arg('log', 'file') !== 'off';
 
 const results: RunResult[] = [];
 for (let r = 0; r < runs; r++) {
-  const result = await runOnce(spec, synchronous);
+  const result = await runOnce(spec, synchronous, log);
   results.push(result);
   console.error(
     `run ${r + 1}: ${Math.round(result.rate)}/s p50 ${result.p50.toFixed(2)} ms p99 ${result.p99.toFixed(2)} ms, ` +
@@ -143,7 +148,7 @@ console.log('');
 console.log(
   `MT acceptance: ${spec.binds} binds × W=${spec.window} of 160-octet submit_sm, rated route (${RATE}/part, balance ` +
     `charged atomically), SQLite synchronous=${synchronous.toUpperCase()}, ${spec.durationMs} ms measured after ` +
-    `${spec.warmupMs} ms warm-up; median of ${runs} runs`,
+    `${spec.warmupMs} ms warm-up, ${log ? 'an INFO log line per message to a file' : 'logging off'}; median of ${runs} runs`,
 );
 console.log(
   '| accepted msg/s | p50 ms | p99 ms | non-ROK | stored | store bytes / message | balance = stored × rate | ' +

@@ -8,12 +8,13 @@
 
 import { CommandStatus } from '../smpp/codec/index.js';
 import type { ServerPrincipal } from '../smpp/server/server.js';
-import type { SessionLogger as GatewayLogger } from '../smpp/session/log.js';
+
 import type { BindResult, BindRequest as SessionBindRequest } from '../smpp/session/session.js';
 import type { Group, UserRecord } from '../store/model.js';
 import type { Store } from '../store/store.js';
 import { checkBind } from './credentials.js';
 import { PasswordVerifier } from './password.js';
+import type { GatewayLogger } from './pipeline.js';
 
 /** The account a session bound as: what the server's registry and the MT handlers need to know about it. */
 export interface GatewayPrincipal extends ServerPrincipal {

@@ -3,7 +3,7 @@
 // so that bind counting (max_bindings) and the admin API's unbind/ban reach the bound sessions.
 
 import { randomFillSync } from 'node:crypto';
-import type { SessionLogger as GatewayLogger } from '../smpp/session/log.js';
+
 import type { Authenticator, Handlers } from '../smpp/session/session.js';
 import { Accounts, type AccountsStore, type GatewayPrincipal } from './accounts.js';
 import { createMessageIdGenerator } from './messageId.js';
@@ -11,6 +11,7 @@ import { createMtHandlers, type HandlersStore } from './mtHandlers.js';
 import type { PasswordVerifier } from './password.js';
 import {
   DEFAULT_PIPELINE_SETTINGS,
+  type GatewayLogger,
   MtPipeline,
   type PipelineSettings,
   type PipelineStore,

@@ -12,14 +12,21 @@ import {
   type UnsuccessSme,
 } from '../smpp/codec/index.js';
 import { decodeTlvs, isTlvProblem } from '../smpp/codec/tlv.js';
-import type { SessionLogger as GatewayLogger } from '../smpp/session/log.js';
+
 import type { HandlerContext, Handlers } from '../smpp/session/session.js';
 import { ESM_CLASS_UDHI, parseUdh, UdhError } from '../smpp/text/index.js';
 import type { MessageRecord, UserRecord } from '../store/model.js';
 import type { OwnedMessageResult, Store } from '../store/store.js';
 import type { Accounts, GatewayPrincipal } from './accounts.js';
 import { compileRegex, FilterRegexError } from './filters.js';
-import { contentText, type MtPipeline, type MtSubmission, payloadParts, type SubmitResult } from './pipeline.js';
+import {
+  contentText,
+  type GatewayLogger,
+  type MtPipeline,
+  type MtSubmission,
+  payloadParts,
+  type SubmitResult,
+} from './pipeline.js';
 
 /** The store methods the handlers use besides the pipeline's. */
 export type HandlersStore = Pick<Store, 'getMessage' | 'cancelMessage' | 'replaceMessage' | 'credit'>;
