@@ -142,3 +142,29 @@ describe('strftime', () => {
     assert.match(f('%z'), /^[+-]\d{4}$/);
   });
 });
+
+describe('JSON lines', () => {
+  it('escapes what must be escaped and keeps numbers, booleans, nulls and objects exact', () => {
+    const { log, lines } = capture();
+    const fields = {
+      quote: 'say "hi"',
+      slash: 'a\\b',
+      control: 'line\nbreak\ttab',
+      emoji: '😀',
+      lone: '\ud800',
+      n: 42,
+      f: 1.5,
+      inf: Number.POSITIVE_INFINITY,
+      yes: true,
+      nothing: null,
+      obj: { a: [1, 'x'] },
+    };
+    log.info('escapes', fields);
+    log.flush();
+    const line = JSON.parse(lines()[0]);
+    for (const [k, v] of Object.entries(fields)) {
+      if (k === 'inf') assert.equal(line[k], null);
+      else assert.deepEqual(line[k], v, k);
+    }
+  });
+});

@@ -41,6 +41,9 @@ const CONTENT_FIELDS: ReadonlySet<string> = new Set(['short_message', 'message_p
 
 const loadedAt = Date.now();
 
+/** Characters JSON must escape in a string (quote, backslash, controls, and lone surrogates to be safe). */
+const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
+
 /** Maps a `log_level` spelling to its number. */
 export function levelNumber(level: string): number {
   const upper = level.toUpperCase();
@@ -69,6 +72,13 @@ function contentLength(value: unknown): number {
   return String(value).length;
 }
 
+/** A logger's bound fields, with their renderings for both line formats. */
+interface Bound {
+  readonly fields: LogFields;
+  readonly json: string;
+  readonly kv: string;
+}
+
 /** The shared destination of a logger and its children. */
 class Sink {
   threshold: number;
@@ -79,7 +89,10 @@ class Sink {
   readonly #format: LogFormatToken[] | null;
   readonly #date: DateFormatToken[];
   readonly #write: ((text: string) => void) | undefined;
+  readonly #nameJson: string;
   #fd: number | null = null;
+  #lastAt = -1;
+  #lastIso = '';
   #pending: string[] = [];
   #scheduled = false;
   #closed = false;
@@ -93,10 +106,11 @@ class Sink {
     this.#format = options.format ? parseLogFormat(options.format) : null;
     this.#date = parseDateFormat(options.dateFormat ?? '%Y-%m-%d %H:%M:%S');
     this.#write = options.write;
+    this.#nameJson = JSON.stringify(this.name);
     if (this.#file !== null && this.#write === undefined) this.#fd = openSync(this.#file, 'a');
   }
 
-  line(level: LevelName, event: string, bound: LogFields, fields: LogFields | undefined): void {
+  line(level: LevelName, event: string, bound: Bound, fields: LogFields | undefined): void {
     if (this.#closed) return;
     const at = this.now();
     const text =
@@ -110,6 +124,43 @@ class Sink {
     }
   }
 
+  /** Renders bound fields once per child logger: `,"k":v…` for JSON, ` k=v…` for the Python format. */
+  render(fields: LogFields): Bound {
+    let json = '';
+    let kv = '';
+    for (const k in fields) {
+      json += this.#jsonField(k, fields[k]);
+      kv += this.#kvField(k, fields[k]);
+    }
+    return { fields, json, kv };
+  }
+
+  #jsonField(key: string, raw: unknown): string {
+    const value = this.#value(key, raw);
+    if (value === undefined) return '';
+    const k = NEEDS_ESCAPE.test(key) ? JSON.stringify(key) : `"${key}"`;
+    // Fast paths for what nearly every field is: a finite number, or a string with nothing to escape.
+    if (typeof value === 'number' && Number.isFinite(value)) return `,${k}:${value}`;
+    if (typeof value === 'string' && !NEEDS_ESCAPE.test(value)) return `,${k}:"${value}"`;
+    return `,${k}:${JSON.stringify(value)}`;
+  }
+
+  #kvField(key: string, raw: unknown): string {
+    const value = this.#value(key, raw);
+    if (value === undefined) return '';
+    let s = typeof value === 'string' ? value : JSON.stringify(value);
+    if (s === '' || /[\s="]/.test(s)) s = JSON.stringify(s);
+    return ` ${key}=${s}`;
+  }
+
+  #timestamp(at: number): string {
+    if (at !== this.#lastAt) {
+      this.#lastAt = at;
+      this.#lastIso = new Date(at).toISOString();
+    }
+    return this.#lastIso;
+  }
+
   #value(key: string, value: unknown): unknown {
     if (this.privacy && CONTENT_FIELDS.has(key) && value !== null && value !== undefined) {
       return `<masked ${contentLength(value)} chars>`;
@@ -117,28 +168,26 @@ class Sink {
     return serialise(value);
   }
 
-  #json(level: LevelName, event: string, at: number, bound: LogFields, fields: LogFields | undefined): string {
-    const line: LogFields = { ts: new Date(at).toISOString(), level, pid: process.pid, name: this.name, event };
-    for (const k in bound) line[k] = this.#value(k, bound[k]);
-    if (fields !== undefined) for (const k in fields) line[k] = this.#value(k, fields[k]);
-    return `${JSON.stringify(line)}\n`;
+  #json(level: LevelName, event: string, at: number, bound: Bound, fields: LogFields | undefined): string {
+    // Built as a string: keys in a fixed order, bound fields pre-rendered, values through JSON.stringify.
+    let line = `{"ts":"${this.#timestamp(at)}","level":"${level}","pid":${process.pid},"name":${this.#nameJson},"event":${JSON.stringify(event)}${bound.json}`;
+    if (fields !== undefined) {
+      for (const k in fields) {
+        if (!(k in bound.fields)) line += this.#jsonField(k, fields[k]);
+      }
+      // A field given at the call replaces a bound one of the same name (later wins, as in an object spread).
+      if (bound.json !== '') for (const k in fields) if (k in bound.fields) line += this.#jsonField(k, fields[k]);
+    }
+    return `${line}}\n`;
   }
 
-  #message(event: string, bound: LogFields, fields: LogFields | undefined): string {
-    let out = event;
-    const add = (k: string, v: unknown) => {
-      const value = this.#value(k, v);
-      if (value === undefined) return;
-      let s = typeof value === 'string' ? value : JSON.stringify(value);
-      if (s === '' || /[\s="]/.test(s)) s = JSON.stringify(s);
-      out += ` ${k}=${s}`;
-    };
-    for (const k in bound) add(k, bound[k]);
-    if (fields !== undefined) for (const k in fields) add(k, fields[k]);
+  #message(event: string, bound: Bound, fields: LogFields | undefined): string {
+    let out = event + bound.kv;
+    if (fields !== undefined) for (const k in fields) out += this.#kvField(k, fields[k]);
     return out;
   }
 
-  #python(level: LevelName, event: string, at: number, bound: LogFields, fields: LogFields | undefined): string {
+  #python(level: LevelName, event: string, at: number, bound: Bound, fields: LogFields | undefined): string {
     let out = '';
     let message: string | undefined;
     const date = new Date(at);
@@ -213,7 +262,7 @@ class Sink {
     this.#fd = openSync(this.#file, 'a');
   }
 
-  close(): void {
+  async close(): Promise<void> {
     this.flush();
     this.#closed = true;
     if (this.#fd !== null) {
@@ -279,17 +328,17 @@ export function printf(
 /** A structured logger; children share the destination and add fields to every line. */
 export class Logger {
   readonly #sink: Sink;
-  readonly #bound: LogFields;
+  readonly #bound: Bound;
 
   /** Use {@link createLogger}. */
   constructor(sink: Sink, bound: LogFields) {
     this.#sink = sink;
-    this.#bound = bound;
+    this.#bound = sink.render(bound);
   }
 
   /** A logger whose every line also carries `fields`. */
   child(fields: LogFields): Logger {
-    return new Logger(this.#sink, { ...this.#bound, ...fields });
+    return new Logger(this.#sink, { ...this.#bound.fields, ...fields });
   }
 
   /** Whether a line at `level` would be written (to skip building costly fields). */
@@ -333,8 +382,8 @@ export class Logger {
   }
 
   /** Flushes and releases the destination; later lines are dropped. */
-  async close(): Promise<void> {
-    this.#sink.close();
+  close(): Promise<void> {
+    return this.#sink.close();
   }
 }
 
