@@ -103,7 +103,7 @@ describe('smppgate start', () => {
         '0.4',
       );
 
-      const esme = await connectClient(first.started.smpp!.port);
+      const esme = await connectClient(first.started.smpp!.port, { answer: true });
       const bind = await request(esme, 'bind_transceiver', { system_id: 'acme', password: 'secret1' });
       assert.equal(bind.command_status, 0);
       assert.equal(bind.system_id, 'smpps_t');
@@ -149,7 +149,7 @@ describe('smppgate start', () => {
       const config = writeConfig(dir);
       const first = await startDaemon(config, ['--demo']);
       assert.match(first.stdout.text, /system_id "demo", password "demo"/);
-      const esme = await connectClient(first.started.smpp!.port);
+      const esme = await connectClient(first.started.smpp!.port, { answer: true });
       assert.equal(
         (await request(esme, 'bind_transmitter', { system_id: 'demo', password: 'demo' })).command_status,
         0,

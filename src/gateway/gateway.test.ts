@@ -3,59 +3,19 @@
 // write.
 
 import assert from 'node:assert/strict';
-import { createRequire } from 'node:module';
 import { after, before, describe, it } from 'node:test';
+import {
+  request as call,
+  connectClient as connect,
+  type ClientPdu as NodeSmppPdu,
+  type NodeSmppSession,
+} from '../../test/helpers/smppClient.js';
 import { CommandStatus as S } from '../smpp/codec/index.js';
 import { SmppServer } from '../smpp/server/server.js';
 import type { SqliteStore } from '../store/sqlite/sqliteStore.js';
 import type { GatewayPrincipal } from './accounts.js';
 import { createUuidV7Generator, Gateway } from './gateway.js';
 import { defaultRoute, makeUser, memoryLogger, PASSWORD, sqliteStoreWith } from './pipeline.fixtures.js';
-
-/** The parts of a node-smpp PDU the test reads. */
-interface NodeSmppPdu {
-  command: string;
-  command_status: number;
-  sequence_number: number;
-  message_id?: string;
-  message_state?: number;
-  final_date?: string;
-  error_code?: number;
-  unsuccess_sme?: { destination_addr: string; error_status_code: number }[];
-  response(options?: Record<string, unknown>): NodeSmppPdu;
-}
-
-/** The parts of a node-smpp client session the test drives. */
-interface NodeSmppSession {
-  on(event: string, listener: (pdu: NodeSmppPdu) => void): void;
-  once(event: string, listener: () => void): void;
-  send(pdu: NodeSmppPdu): boolean;
-  close(callback?: () => void): void;
-  destroy(): void;
-  [command: string]: unknown;
-}
-
-const nodeSmpp = createRequire(import.meta.url)('smpp') as {
-  connect(options: { url: string }, listener?: () => void): NodeSmppSession;
-};
-
-function call(session: NodeSmppSession, command: string, options: Record<string, unknown> = {}): Promise<NodeSmppPdu> {
-  return new Promise((resolve, reject) => {
-    const fn = session[command] as (o: Record<string, unknown>, cb: (pdu: NodeSmppPdu) => void) => boolean;
-    const timer = setTimeout(() => reject(new Error(`no ${command}_resp`)), 5000);
-    fn.call(session, options, (pdu) => {
-      clearTimeout(timer);
-      resolve(pdu);
-    });
-  });
-}
-
-function connect(port: number): Promise<NodeSmppSession> {
-  return new Promise((resolve, reject) => {
-    const session = nodeSmpp.connect({ url: `smpp://127.0.0.1:${port}` }, () => resolve(session));
-    session.on('error', (e) => reject(e));
-  });
-}
 
 async function bound(port: number, system_id: string, type = 'transceiver'): Promise<NodeSmppSession> {
   const session = await connect(port);

@@ -1,12 +1,27 @@
 // Promise wrappers over node-smpp's client (the `smpp` npm package), the third-party ESME of our end-to-end tests.
 
 import { createRequire } from 'node:module';
-import type { NodeSmppPdu } from './nodeSmpp.js';
+
+/** A node-smpp PDU as the tests read it: header, the fields they look at, and any other field by name. */
+export interface ClientPdu {
+  command: string;
+  command_status: number;
+  sequence_number: number;
+  system_id?: string;
+  message_id?: string;
+  message_state?: number;
+  short_message?: { message?: string | Buffer };
+  sc_interface_version?: number;
+  unsuccess_sme?: { destination_addr: string; error_status_code: number }[];
+  response(options?: Record<string, unknown>): ClientPdu;
+  [field: string]: unknown;
+}
 
 /** A node-smpp client session: request methods by command name, each with a response callback. */
 export interface NodeSmppSession {
-  on(event: string, listener: (...args: never[]) => void): void;
-  send(pdu: NodeSmppPdu): boolean;
+  on(event: string, listener: (pdu: ClientPdu) => void): void;
+  once(event: string, listener: () => void): void;
+  send(pdu: ClientPdu): boolean;
   close(callback?: () => void): void;
   destroy(): void;
   [command: string]: unknown;
@@ -16,14 +31,22 @@ const nodeSmpp = createRequire(import.meta.url)('smpp') as {
   connect(options: { url: string }, listener?: () => void): NodeSmppSession;
 };
 
+/** Options of {@link connectClient}. */
+export interface ConnectOptions {
+  host?: string;
+  /** Answer the server's unbind and enquire_link as a well-behaved ESME does (default false: the test decides). */
+  answer?: boolean;
+}
+
 /** Connects to a loopback SMPP port. */
-export function connectClient(port: number, host = '127.0.0.1'): Promise<NodeSmppSession> {
+export function connectClient(port: number, options: ConnectOptions = {}): Promise<NodeSmppSession> {
   return new Promise((resolve, reject) => {
-    const session = nodeSmpp.connect({ url: `smpp://${host}:${port}` }, () => resolve(session));
-    session.on('error', (e: Error) => reject(e));
-    // Answer what a well-behaved ESME answers: the server's unbind (then the server closes) and enquire_link.
-    session.on('unbind', (pdu: NodeSmppPdu & { response(): NodeSmppPdu }) => session.send(pdu.response()));
-    session.on('enquire_link', (pdu: NodeSmppPdu & { response(): NodeSmppPdu }) => session.send(pdu.response()));
+    const session = nodeSmpp.connect({ url: `smpp://${options.host ?? '127.0.0.1'}:${port}` }, () => resolve(session));
+    session.on('error', (e) => reject(e));
+    if (options.answer === true) {
+      session.on('unbind', (pdu) => session.send(pdu.response()));
+      session.on('enquire_link', (pdu) => session.send(pdu.response()));
+    }
   });
 }
 
@@ -33,9 +56,9 @@ export function request(
   command: string,
   options: Record<string, unknown> = {},
   timeoutMs = 5000,
-): Promise<NodeSmppPdu> {
+): Promise<ClientPdu> {
   return new Promise((resolve, reject) => {
-    const fn = session[command] as (o: Record<string, unknown>, cb: (pdu: NodeSmppPdu) => void) => boolean;
+    const fn = session[command] as (o: Record<string, unknown>, cb: (pdu: ClientPdu) => void) => boolean;
     const timer = setTimeout(() => reject(new Error(`no ${command}_resp within ${timeoutMs} ms`)), timeoutMs);
     fn.call(session, options, (pdu) => {
       clearTimeout(timer);

@@ -2,57 +2,15 @@
 // three ways, submits, enquires, receives a deliver_sm and answers it, and unbinds.
 
 import assert from 'node:assert/strict';
-import { createRequire } from 'node:module';
 import { after, describe, it } from 'node:test';
+import {
+  request as call,
+  connectClient as connect,
+  type ClientPdu as NodeSmppPdu,
+  type NodeSmppSession,
+} from '../../../test/helpers/smppClient.js';
 import { CommandStatus as S } from '../codec/index.js';
 import { type ServerPrincipal, SmppServer } from './server.js';
-
-/** The parts of a node-smpp PDU the test reads. */
-interface NodeSmppPdu {
-  command: string;
-  command_status: number;
-  sequence_number: number;
-  system_id?: string;
-  message_id?: string;
-  short_message?: { message?: string | Buffer };
-  sc_interface_version?: number;
-  response(options?: Record<string, unknown>): NodeSmppPdu;
-}
-
-/** The parts of a node-smpp client session the test drives. */
-interface NodeSmppSession {
-  on(event: string, listener: (pdu: NodeSmppPdu) => void): void;
-  once(event: string, listener: () => void): void;
-  send(pdu: NodeSmppPdu): boolean;
-  close(callback?: () => void): void;
-  destroy(): void;
-  [command: string]: unknown;
-}
-
-interface NodeSmpp {
-  connect(options: { url: string }, listener?: () => void): NodeSmppSession;
-}
-
-const nodeSmpp = createRequire(import.meta.url)('smpp') as NodeSmpp;
-
-/** Calls a node-smpp command shortcut (`bind_transceiver`, `submit_sm`, …) and resolves with its response. */
-function call(session: NodeSmppSession, command: string, options: Record<string, unknown> = {}): Promise<NodeSmppPdu> {
-  return new Promise((resolve, reject) => {
-    const fn = session[command] as (o: Record<string, unknown>, cb: (pdu: NodeSmppPdu) => void) => boolean;
-    const timer = setTimeout(() => reject(new Error(`no ${command}_resp`)), 5000);
-    fn.call(session, options, (pdu) => {
-      clearTimeout(timer);
-      resolve(pdu);
-    });
-  });
-}
-
-function connect(port: number): Promise<NodeSmppSession> {
-  return new Promise((resolve, reject) => {
-    const session = nodeSmpp.connect({ url: `smpp://127.0.0.1:${port}` }, () => resolve(session));
-    session.on('error', (e) => reject(e));
-  });
-}
 
 const submitted: string[] = [];
 const server = new SmppServer<ServerPrincipal>({
