@@ -166,6 +166,26 @@ describe('smppgate start', () => {
     }
   });
 
+  it('gives short message_ids when [gateway] message_id_format = short', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'smppgate-start-'));
+    try {
+      const config = writeConfig(dir, '\n[gateway]\nmessage_id_format = short\nnode_id = a7\n');
+      const daemon = await startDaemon(config, ['--demo']);
+      const esme = await connectClient(daemon.started.smpp!.port, { answer: true });
+      assert.equal(
+        (await request(esme, 'bind_transmitter', { system_id: 'demo', password: 'demo' })).command_status,
+        0,
+      );
+      const resp = await request(esme, 'submit_sm', { destination_addr: '33611111111', short_message: 'hi' });
+      assert.equal(resp.command_status, 0);
+      assert.match(resp.message_id as string, /^a7[0-9a-z]{11}$/);
+      esme.destroy();
+      assert.equal(await daemon.stop(), 0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('fails at startup naming the file, section and key of a bad value', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'smppgate-start-'));
     try {

@@ -15,7 +15,8 @@ import {
   resolveAdminToken,
 } from '../config/index.js';
 import type { GatewayPrincipal } from '../gateway/accounts.js';
-import { Gateway } from '../gateway/gateway.js';
+import { createUuidV7Generator, Gateway } from '../gateway/gateway.js';
+import { createMessageIdGenerator } from '../gateway/messageId.js';
 import { hashPassword } from '../gateway/password.js';
 import { type Logger, loggerFromSettings } from '../log/index.js';
 import { SmppServer } from '../smpp/server/server.js';
@@ -150,7 +151,13 @@ export async function runStart(argv: string[], io: StartIo = { stdout: process.s
     settings: {
       billing_feature: settings.smppServer.billing_feature,
       log_privacy: settings.smppServer.log_privacy,
+      max_validity_secs: settings.gateway.max_validity_secs,
     },
+    idGenerator: createMessageIdGenerator(
+      settings.gateway.message_id_format === 'short'
+        ? { format: 'short', nodeId: settings.gateway.node_id }
+        : { uuid: createUuidV7Generator() },
+    ),
   });
 
   const s = settings.smppServer;

@@ -286,6 +286,37 @@ export const storeSection = {
   },
 } as const satisfies SectionSpec;
 
+/** `[gateway]`: what the MT pipeline does whichever API a message came in by. */
+export const gatewaySection = {
+  name: 'gateway',
+  description: "smppgate's own section for the MT pipeline, whichever API (SMPP or HTTP) a message comes in by.",
+  keys: {
+    message_id_format: {
+      type: 'enum',
+      values: ['uuid', 'short'],
+      default: 'uuid',
+      description:
+        "`uuid`: a 36-character time-ordered UUID (version 7), which keeps the store's index compact. `short`: 13 characters (node id, base36 milliseconds, a counter), for ESMEs that cannot keep longer ids (SMPP 3.4 allows 64); unique across nodes and restarts as long as each node has its own `node_id`.",
+    },
+    node_id: {
+      type: 'string',
+      default: '0',
+      maxLength: 2,
+      check: (v) => (/^[0-9a-z]{1,2}$/.test(v) ? undefined : 'must be 1–2 characters of [0-9a-z]'),
+      description:
+        "This node's id in short message_ids: 1–2 base36 characters, different on every gateway node sharing a store.",
+    },
+    max_validity_secs: {
+      type: 'duration-seconds',
+      default: 172800,
+      min: 60,
+      max: 31536000,
+      description:
+        'Longest a message may wait for delivery, from its schedule (or acceptance); also the validity of a message that sets none. A longer validity_period asked by an ESME is cut to this.',
+    },
+  },
+} as const satisfies SectionSpec;
+
 /** `[admin]`: the admin REST API, metrics and dashboard. */
 export const adminSection = {
   name: 'admin',
@@ -354,6 +385,7 @@ export const SCHEMA = {
   smppServer: smppServerSection,
   smppServerTls: smppServerTlsSection,
   store: storeSection,
+  gateway: gatewaySection,
   admin: adminSection,
   httpApi: httpApiSection,
 } as const satisfies Readonly<Record<string, SectionSpec>>;
