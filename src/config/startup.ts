@@ -3,7 +3,7 @@
 // Each failure is a ConfigError naming the key at fault, like a bad value would be.
 
 import { randomBytes } from 'node:crypto';
-import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { createSecureContext } from 'node:tls';
 import { ConfigError, type ConfigLocation } from './errors.js';
@@ -21,15 +21,30 @@ function locate(loaded: LoadedConfig, section: string, key: string): ConfigLocat
 }
 
 /**
+ * Creates `folder` and its missing parents, one level at a time. Not `mkdirSync(…, { recursive: true })`: on some
+ * filesystems (procfs) that loops forever. Failures are left for the open that follows to report precisely.
+ */
+function makeFolders(folder: string): void {
+  const missing: string[] = [];
+  for (let f = folder; !existsSync(f); f = dirname(f)) {
+    if (dirname(f) === f) break;
+    missing.push(f);
+  }
+  for (const f of missing.reverse()) {
+    try {
+      mkdirSync(f);
+    } catch {
+      return;
+    }
+  }
+}
+
+/**
  * Makes sure `path` can be appended to: creates its folder (with parents) when it can, then opens the file for
  * append and closes it. Throws ConfigError at `where` otherwise (folder not creatable, no permission, a directory…).
  */
 export function prepareLogFile(path: string, where: ConfigLocation): void {
-  try {
-    mkdirSync(dirname(path), { recursive: true });
-  } catch {
-    // Opening the file below gives the precise reason (EACCES on the parent, ENOTDIR…).
-  }
+  makeFolders(dirname(path));
   try {
     closeSync(openSync(path, 'a'));
   } catch (e) {
