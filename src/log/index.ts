@@ -1,7 +1,9 @@
 // The log layer's public entry point.
 
 export {
+  CONTENT_FIELDS,
   createLogger,
+  createMemoryLogger,
   LEVELS,
   type LevelName,
   type LogFields,
@@ -9,6 +11,8 @@ export {
   type LoggerOptions,
   levelNumber,
   loggerFromSettings,
+  type MemoryLog,
+  nullLogger,
   printf,
 } from './logger.js';
 export { strftime } from './strftime.js';

@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { parseDateFormat } from '../config/formats.js';
-import { createLogger, printf } from './logger.js';
+import { createLogger, createMemoryLogger, nullLogger, printf } from './logger.js';
 import { strftime } from './strftime.js';
 
 function capture(options: Partial<Parameters<typeof createLogger>[0]> = {}) {
@@ -166,5 +167,88 @@ describe('JSON lines', () => {
       if (k === 'inf') assert.equal(line[k], null);
       else assert.deepEqual(line[k], v, k);
     }
+  });
+});
+
+describe('logger: edges', () => {
+  it('writes the lines of the last tick when the process exits', () => {
+    const logger = new URL('./index.ts', import.meta.url).href;
+    const code = `import { createLogger } from ${JSON.stringify(logger)};
+const log = createLogger({ name: 'x' });
+log.critical('fatal_start_error', { reason: 'port in use' });
+process.exit(3);`;
+    let out = '';
+    try {
+      execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { encoding: 'utf8' });
+    } catch (e) {
+      const err = e as { status: number; stdout: string };
+      assert.equal(err.status, 3);
+      out = err.stdout;
+    }
+    const line = JSON.parse(out);
+    assert.equal(line.event, 'fatal_start_error');
+    assert.equal(line.reason, 'port in use');
+  });
+
+  it('never lets a field shadow ts, level, pid, name or event', () => {
+    const { logger, records } = createMemoryLogger({ name: 'smpps_01' });
+    logger.child({ name: 'connector-1' }).info('started', { level: 'transceiver', event: 'x', ts: 1, pid: 2 });
+    const [r] = records();
+    assert.equal(r.name, 'smpps_01');
+    assert.equal(r.level, 'INFO');
+    assert.equal(r.event, 'started');
+    assert.deepEqual([r.name_, r.level_, r.event_, r.ts_, r.pid_], ['connector-1', 'transceiver', 'x', 1, 2]);
+  });
+
+  it('serialises HTTP statuses and Node error codes, Buffers as hex, Dates as ISO 8601', () => {
+    const { logger, records } = createMemoryLogger();
+    const http = Object.assign(new Error('not found'), { status: 404 });
+    const sys = Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' });
+    logger.error('x', { http, sys, pdu: Buffer.from([0, 0x10, 0xff]), at: new Date(Date.UTC(2026, 0, 1)) });
+    const [r] = records();
+    assert.deepEqual(r.http, { name: 'Error', message: 'not found', status: 404 });
+    assert.deepEqual(r.sys, { name: 'Error', message: 'read ECONNRESET', code: 'ECONNRESET' });
+    assert.equal(r.pdu, '0010ff');
+    assert.equal(r.at, '2026-01-01T00:00:00.000Z');
+  });
+
+  it('masks binary content as octets under log_privacy, and leaves it alone otherwise', () => {
+    const priv = createMemoryLogger({ privacy: true });
+    priv.logger.info('mo', { message_payload: Buffer.alloc(7), text: 'héllo', content: null });
+    assert.deepEqual(priv.records()[0], {
+      ...priv.records()[0],
+      message_payload: '<masked 7 octets>',
+      text: '<masked 5 chars>',
+      content: null,
+    });
+    const open = createMemoryLogger();
+    open.logger.info('mo', { text: 'hello' });
+    assert.equal(open.records()[0].text, 'hello');
+  });
+
+  it('renders %(asctime)s afresh each second and with %f each line', () => {
+    let now = Date.UTC(2026, 0, 1, 0, 0, 0, 100);
+    const plain = createMemoryLogger({ format: '%(asctime)s %(message)s', dateFormat: '%S', now: () => now });
+    const fine = createMemoryLogger({ format: '%(asctime)s', dateFormat: '%S.%f', now: () => now });
+    for (const step of [0, 500, 500, 1]) {
+      now += step;
+      plain.logger.info('e');
+      fine.logger.info('e');
+    }
+    assert.deepEqual(plain.lines(), ['00 e', '00 e', '01 e', '01 e']);
+    assert.deepEqual(fine.lines(), ['00.100000', '00.600000', '01.100000', '01.101000']);
+  });
+
+  it('has a memory logger for tests and a null logger that writes nothing', () => {
+    const { logger, lines, events } = createMemoryLogger();
+    logger.debug('a', { n: 1 });
+    logger.child({ session: 's' }).warn('b');
+    assert.equal(lines().length, 2);
+    assert.deepEqual(
+      events('b').map((r) => [r.level, r.session]),
+      [['WARNING', 's']],
+    );
+    assert.equal(nullLogger.enabled('CRITICAL'), false);
+    nullLogger.child({ x: 1 }).critical('dropped');
   });
 });

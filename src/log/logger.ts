@@ -37,7 +37,18 @@ export interface LoggerOptions {
 }
 
 /** Field names whose values are message content, masked under `log_privacy`. */
-const CONTENT_FIELDS: ReadonlySet<string> = new Set(['short_message', 'message_payload', 'content', 'text']);
+export const CONTENT_FIELDS: ReadonlySet<string> = new Set(['short_message', 'message_payload', 'content', 'text']);
+
+/** The keys every JSON line starts with; a field of the same name is written as `<name>_` so it cannot shadow them. */
+const CORE_KEYS: ReadonlySet<string> = new Set(['ts', 'level', 'pid', 'name', 'event']);
+
+/** Sinks with lines not yet written: flushed synchronously when the process exits, so no last line is lost. */
+const open = new Set<Sink>();
+let exitHookInstalled = false;
+
+function flushAllAtExit(): void {
+  for (const sink of open) sink.flush();
+}
 
 const loadedAt = Date.now();
 
@@ -57,19 +68,23 @@ export function levelNumber(level: string): number {
 function serialise(value: unknown, depth = 0): unknown {
   if (value instanceof Error) {
     const out: Record<string, unknown> = { name: value.name, message: value.message };
-    const status = (value as { commandStatus?: unknown }).commandStatus;
-    if (status !== undefined) out.status = status;
+    // An SMPP status (SmppStatusError's commandStatus), an HTTP status, a Node system error's code (ECONNRESET…).
+    const e = value as { commandStatus?: unknown; status?: unknown; code?: unknown };
+    const status = e.commandStatus ?? e.status;
+    if (typeof status === 'number' || typeof status === 'string') out.status = status;
+    if (typeof e.code === 'string' || typeof e.code === 'number') out.code = e.code;
     if (value.cause !== undefined && depth < 3) out.cause = serialise(value.cause, depth + 1);
     return out;
   }
   if (Buffer.isBuffer(value)) return value.toString('hex');
   if (typeof value === 'bigint') return value.toString();
+  if (value instanceof Date) return Number.isNaN(value.getTime()) ? null : value.toISOString();
   return value;
 }
 
-function contentLength(value: unknown): number {
-  if (typeof value === 'string' || Buffer.isBuffer(value)) return value.length;
-  return String(value).length;
+function masked(value: unknown): string {
+  if (Buffer.isBuffer(value) || value instanceof Uint8Array) return `<masked ${value.length} octets>`;
+  return `<masked ${String(value).length} chars>`;
 }
 
 /** A logger's bound fields, with their renderings for both line formats. */
@@ -93,6 +108,10 @@ class Sink {
   #fd: number | null = null;
   #lastAt = -1;
   #lastIso = '';
+  /** `%(asctime)s` of the last second rendered (dates without %f change once a second). */
+  #ascSecond = Number.NaN;
+  #ascText = '';
+  readonly #ascPerSecond: boolean;
   #pending: string[] = [];
   #scheduled = false;
   #closed = false;
@@ -107,7 +126,12 @@ class Sink {
     this.#date = parseDateFormat(options.dateFormat ?? '%Y-%m-%d %H:%M:%S');
     this.#write = options.write;
     this.#nameJson = JSON.stringify(this.name);
+    this.#ascPerSecond = !this.#date.some((t) => t.kind === 'directive' && t.directive === 'f');
     if (this.#file !== null && this.#write === undefined) this.#fd = openSync(this.#file, 'a');
+    if (!exitHookInstalled) {
+      exitHookInstalled = true;
+      process.on('exit', flushAllAtExit);
+    }
   }
 
   line(level: LevelName, event: string, bound: Bound, fields: LogFields | undefined): void {
@@ -120,6 +144,7 @@ class Sink {
     this.#pending.push(text);
     if (!this.#scheduled) {
       this.#scheduled = true;
+      open.add(this);
       setImmediate(() => this.flush());
     }
   }
@@ -138,6 +163,7 @@ class Sink {
   #jsonField(key: string, raw: unknown): string {
     const value = this.#value(key, raw);
     if (value === undefined) return '';
+    if (CORE_KEYS.has(key)) key = `${key}_`;
     const k = NEEDS_ESCAPE.test(key) ? JSON.stringify(key) : `"${key}"`;
     // Fast paths for what nearly every field is: a finite number, or a string with nothing to escape.
     if (typeof value === 'number' && Number.isFinite(value)) return `,${k}:${value}`;
@@ -163,7 +189,7 @@ class Sink {
 
   #value(key: string, value: unknown): unknown {
     if (this.privacy && CONTENT_FIELDS.has(key) && value !== null && value !== undefined) {
-      return `<masked ${contentLength(value)} chars>`;
+      return masked(value);
     }
     return serialise(value);
   }
@@ -199,7 +225,7 @@ class Sink {
       let value: string | number;
       switch (t.attr) {
         case 'asctime':
-          value = strftime(this.#date, date);
+          value = this.#asctime(at, date);
           break;
         case 'created':
           value = at / 1000;
@@ -240,8 +266,19 @@ class Sink {
     return `${out}\n`;
   }
 
+  #asctime(at: number, date: Date): string {
+    if (!this.#ascPerSecond) return strftime(this.#date, date);
+    const second = Math.floor(at / 1000);
+    if (second !== this.#ascSecond) {
+      this.#ascSecond = second;
+      this.#ascText = strftime(this.#date, date);
+    }
+    return this.#ascText;
+  }
+
   flush(): void {
     this.#scheduled = false;
+    open.delete(this);
     if (this.#pending.length === 0) return;
     const text = this.#pending.join('');
     this.#pending = [];
@@ -411,4 +448,37 @@ export function loggerFromSettings(
     dateFormat: settings.log_date_format,
     privacy: settings.log_privacy ?? false,
   });
+}
+
+/** A logger that writes nothing: every call is one compare (its level is OFF, and stays so unless setLevel is called). */
+export const nullLogger: Logger = createLogger({ name: 'null', level: 'OFF', write: () => {} });
+
+/** An in-memory logger for tests, and what it has written. */
+export interface MemoryLog {
+  readonly logger: Logger;
+  /** Every line written so far, without its newline (pending lines are flushed first). */
+  lines(): string[];
+  /** The lines parsed as JSON (the default format). */
+  records(): Record<string, unknown>[];
+  /** The records whose `event` is `event`. */
+  events(event: string): Record<string, unknown>[];
+}
+
+/** A logger that keeps its lines in memory (level DEBUG and name `test` unless given): for tests. */
+export function createMemoryLogger(options: Partial<LoggerOptions> = {}): MemoryLog {
+  const written: string[] = [];
+  const logger = createLogger({
+    name: 'test',
+    level: 'DEBUG',
+    ...options,
+    write: (text) => {
+      for (const line of text.split('\n')) if (line !== '') written.push(line);
+    },
+  });
+  const lines = (): string[] => {
+    logger.flush();
+    return [...written];
+  };
+  const records = (): Record<string, unknown>[] => lines().map((l) => JSON.parse(l) as Record<string, unknown>);
+  return { logger, lines, records, events: (event) => records().filter((r) => r.event === event) };
 }
