@@ -341,7 +341,7 @@ export const adminSection = {
       minLength: 16,
       check: (v) => (PRINTABLE.test(v) ? undefined : 'must be printable ASCII without spaces'),
       description:
-        'The bearer token, at least 16 characters. Unset (or empty): a random token is generated at each start and logged once (event `admin_token_generated`), so set one for anything but a trial.',
+        'The bearer token, at least 16 characters. Unset (or empty): a random token is generated at each start and printed once on standard output, so set one for anything but a trial.',
     },
   },
 } as const satisfies SectionSpec;
