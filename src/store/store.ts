@@ -10,8 +10,10 @@ export interface Amounts {
   smsCount: number;
 }
 
-/** The answer to an atomic charge: taken, or which quota was short (nothing moved then). */
-export type ChargeResult = { ok: true } | { ok: false; reason: 'balance' | 'sms_count' };
+/** The answer to an atomic charge: taken (with the quotas left, null = unlimited), or which quota was short. */
+export type ChargeResult =
+  | { ok: true; balance: number | null; sms_count: number | null }
+  | { ok: false; reason: 'balance' | 'sms_count' };
 
 /** Why cancel_sm / replace_sm could not act on a message. */
 export type OwnedMessageRefusal = 'not_found' | 'not_owner' | 'not_queued';
@@ -61,7 +63,9 @@ export interface Store {
   // Groups
   /** Creates a group; StoreConflictError when the gid exists. */
   createGroup(group: Group): Promise<void>;
+  /** The group, or null. */
   getGroup(gid: string): Promise<Group | null>;
+  /** Every group, by gid. */
   listGroups(): Promise<Group[]>;
   /** StoreNotFoundError when absent. */
   updateGroup(gid: string, patch: { enabled: boolean }): Promise<Group>;
@@ -71,14 +75,20 @@ export interface Store {
   // Users
   /** StoreConflictError on a taken uid or username. */
   createUser(user: UserRecord): Promise<void>;
+  /** The user, or null. */
   getUser(uid: string): Promise<UserRecord | null>;
+  /** The user whose username (SMPP system_id) this is, or null. */
   getUserByUsername(username: string): Promise<UserRecord | null>;
+  /** Every user, by uid. */
   listUsers(): Promise<UserRecord[]>;
   /** Deep-merges `patch` (any part of a UserRecord; arrays and nulls replace). StoreNotFoundError when absent. */
   updateUser(uid: string, patch: object): Promise<UserRecord>;
   /** StoreNotFoundError when absent. */
   deleteUser(uid: string): Promise<void>;
-  /** Atomically takes the amounts from the user's quotas; a null quota is unlimited and does not move. */
+  /**
+   * Atomically takes the amounts from the user's quotas, or nothing when either is short; a null quota is unlimited
+   * and does not move. Amounts must be finite and not negative (RangeError); StoreNotFoundError for an unknown user.
+   */
   charge(uid: string, amounts: Amounts): Promise<ChargeResult>;
   /** Atomically adds the amounts (a refund or a top-up; negative amounts deduct, never below zero). */
   credit(uid: string, amounts: Amounts): Promise<void>;
@@ -86,18 +96,27 @@ export interface Store {
   // Connectors
   /** Creates or replaces. */
   putConnector(connector: ConnectorRecord): Promise<void>;
+  /** The connector, or null. */
   getConnector(cid: string): Promise<ConnectorRecord | null>;
+  /** Every connector, by cid. */
   listConnectors(): Promise<ConnectorRecord[]>;
+  /** StoreNotFoundError when absent. Its queued messages stay (they expire or are re-routed by the caller). */
   deleteConnector(cid: string): Promise<void>;
+  /** Records the operator's start/stop wish; StoreNotFoundError when absent. */
   setConnectorStarted(cid: string, started: boolean): Promise<void>;
 
   // Routes, keyed by order
+  /** Creates or replaces the MT route of that order. */
   putMtRoute(route: MtRoute): Promise<void>;
   /** Highest order first. */
   listMtRoutes(): Promise<MtRoute[]>;
+  /** StoreNotFoundError when no MT route has that order. */
   deleteMtRoute(order: number): Promise<void>;
+  /** Creates or replaces the MO route of that order. */
   putMoRoute(route: MoRoute): Promise<void>;
+  /** Highest order first. */
   listMoRoutes(): Promise<MoRoute[]>;
+  /** StoreNotFoundError when no MO route has that order. */
   deleteMoRoute(order: number): Promise<void>;
   /** Changes whenever any route changes, so callers can cache compiled routes. */
   routesVersion(): Promise<number>;
@@ -105,12 +124,15 @@ export interface Store {
   // Messages and connector queues
   /** Stores message parts and queues them for their connector, durably, in one group-committed write. */
   acceptMessages(records: MessageRecord[]): Promise<void>;
+  /** The message part, or null. */
   getMessage(id: string): Promise<MessageRecord | null>;
+  /** Applies one patch; the record as it now is, or null for an unknown id. */
+  updateMessage(id: string, patch: MessagePatch): Promise<MessageRecord | null>;
   /** Applies several patches in one write; unknown ids are ignored. */
   updateMessages(updates: Array<{ id: string; patch: MessagePatch }>): Promise<void>;
   /** The next due queued parts of a connector (priority, then acceptance order), marked `sending`. */
   claimMessages(cid: string, max: number, now: number): Promise<MessageRecord[]>;
-  /** Back to `queued`, not to be claimed before `notBefore` (a retry with delay). */
+  /** A `sending` part back to `queued`, not to be claimed before `notBefore` (a retry with delay). */
   releaseMessage(id: string, notBefore: number): Promise<void>;
   /** At start: every `sending` part back to `queued` (at-least-once after a crash). Returns how many. */
   recoverInFlight(): Promise<number>;
@@ -118,15 +140,21 @@ export interface Store {
   cancelMessage(uid: string, id: string): Promise<OwnedMessageResult>;
   /** Replaces what replace_sm may change in a queued part owned by `uid`. */
   replaceMessage(uid: string, id: string, patch: MessageReplacement): Promise<OwnedMessageResult>;
-  /** Queued parts per connector. */
+  /** Queued parts (due or scheduled) of one connector. */
+  queueDepth(cid: string): Promise<number>;
+  /** Queued parts per connector; connectors with none are absent. */
   queueDepths(): Promise<Record<string, number>>;
   /** Marks queued parts whose `expires_at` passed as failed/EXPIRED and returns them (for failure receipts). */
   expireQueued(now: number): Promise<MessageRecord[]>;
+  /** History, newest first. */
   listMessages(query: MessageQuery): Promise<MessageRecord[]>;
 
   // Receipt map
+  /** Creates or replaces entries. */
   putReceiptMaps(entries: ReceiptMapEntry[]): Promise<void>;
+  /** The entry, or null (also once expired and dropped). */
   getReceiptMap(cid: string, upstreamId: string): Promise<ReceiptMapEntry | null>;
+  /** Drops one entry (a final receipt arrived); no error when absent. */
   deleteReceiptMap(cid: string, upstreamId: string): Promise<void>;
   /** Drops entries past their expiry; returns how many. */
   expireReceiptMaps(now: number): Promise<number>;
@@ -134,22 +162,24 @@ export interface Store {
   // Deliveries to ESMEs (store and forward of receipts and MO)
   /** Queues deliveries; returns the seq assigned to each, in order. */
   enqueueDeliveries(items: NewDelivery[]): Promise<number[]>;
-  /** Due deliveries of a user, in seq order. */
+  /** The due head of a user's queue, in seq order: stops at the first one held by a retry delay. */
   peekDeliveries(uid: string, max: number, now: number): Promise<DeliveryRecord[]>;
+  /** Removes a delivered one; no error when absent. */
   ackDelivery(uid: string, seq: number): Promise<void>;
   /** Counts an attempt and holds the delivery until `notBefore`. */
   retryDelivery(uid: string, seq: number, notBefore: number): Promise<void>;
   /** Removes and returns deliveries past `expires_at`. */
   expireDeliveries(now: number): Promise<DeliveryRecord[]>;
+  /** How many deliveries wait for the user, due or not. */
   pendingDeliveries(uid: string): Promise<number>;
-  /** Users with at least one due delivery. */
+  /** Users whose queue head is due: a peek for each returns at least one delivery. */
   usersWithDeliveries(now: number): Promise<string[]>;
 
   /** Flushes pending writes and closes. */
   close(): Promise<void>;
 }
 
-/** Integer micro-units (1e-6) of a decimal amount: how stores keep money exact. */
+/** Integer micro-units (1e-6) of a decimal amount: how stores keep money exact (exact up to ~9e9 units). */
 export function toMicroUnits(amount: number): number {
   return Math.round(amount * 1_000_000);
 }
@@ -157,4 +187,15 @@ export function toMicroUnits(amount: number): number {
 /** The decimal amount of integer micro-units. */
 export function fromMicroUnits(micros: number): number {
   return micros / 1_000_000;
+}
+
+/** Throws RangeError unless `amount` is finite and `smsCount` an integer (both ≥ 0 for a charge): every backend checks. */
+export function checkAmounts(amounts: Amounts, op: 'charge' | 'credit'): void {
+  const { amount, smsCount } = amounts;
+  if (!Number.isFinite(amount) || !Number.isSafeInteger(smsCount)) {
+    throw new RangeError(`${op}: amount must be finite and smsCount an integer (got ${amount}, ${smsCount})`);
+  }
+  if (op === 'charge' && (amount < 0 || smsCount < 0)) {
+    throw new RangeError(`charge: negative amounts are a credit (got ${amount}, ${smsCount})`);
+  }
 }

@@ -1,10 +1,12 @@
 // The embedded store: one SQLite file (better-sqlite3, WAL) under the configured data folder.
 //
-// Writes are group-committed: every write call made in the same tick (up to `maxBatch`) runs inside one
-// transaction, each in its own savepoint so that one failing call (a conflict) does not undo the others, and all of
-// them resolve only after the COMMIT. With synchronous=FULL that is one fsync per batch instead of one per message.
-// Reads run at once against committed data. better-sqlite3 is synchronous, so a batch is atomic with respect to
-// every other call in this process: two charges can never interleave.
+// Writes are group-committed: every write call made in the same tick (or within `commitWindowMs`, up to `maxBatch`)
+// runs inside one transaction, each in its own savepoint so that one failing call (a conflict) does not undo the
+// others, and all of them resolve only after the COMMIT. With synchronous=FULL that is one fsync per batch instead of
+// one per message. Reads run at once against committed data (a read does not see a write still waiting for its
+// batch: await the write first). better-sqlite3 is synchronous, so a batch is atomic with respect to every other call
+// in this process, and BEGIN IMMEDIATE makes it so against another process on the same file: two charges can never
+// interleave. The price of synchronous calls: the event loop waits for each batch's fsync (about a millisecond).
 
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -23,6 +25,7 @@ import {
 import {
   type Amounts,
   type ChargeResult,
+  checkAmounts,
   fromMicroUnits,
   type MessagePatch,
   type MessageQuery,
@@ -41,8 +44,14 @@ export interface SqliteStoreOptions {
   path: string;
   /** FULL (default): an acknowledged write survives power loss. NORMAL: survives a process crash, not power loss. */
   synchronous?: 'full' | 'normal';
-  /** Most write calls in one transaction. */
+  /** Most write calls in one transaction (default 2000); reaching it commits at once. */
   maxBatch?: number;
+  /** How long the first write of a batch waits for others (default 0: until the end of the current tick). */
+  commitWindowMs?: number;
+  /** How long a write waits for another process's lock before failing with StoreUnavailableError (default 5000). */
+  busyTimeoutMs?: number;
+  /** Caps the database size: writes that would grow it past this fail with StoreUnavailableError `full`. */
+  maxBytes?: number;
   /** The clock for `updated_at` stamps. */
   now?: () => number;
 }
@@ -250,31 +259,42 @@ export class SqliteStore implements Store {
   readonly #savepoint: (fn: () => unknown) => unknown;
   readonly #batch: (ops: PendingWrite[], results: unknown[], errors: unknown[]) => void;
   readonly #s: Record<string, Database.Statement>;
+  readonly #commitWindowMs: number;
   #pending: PendingWrite[] = [];
-  #scheduled = false;
+  #timer: NodeJS.Immediate | NodeJS.Timeout | null = null;
   #closed = false;
+  #batches = 0;
+  #calls = 0;
 
   /** Use {@link openSqliteStore}. */
   constructor(options: SqliteStoreOptions) {
-    this.#maxBatch = options.maxBatch ?? 2000;
+    this.#maxBatch = Math.max(1, options.maxBatch ?? 2000);
+    this.#commitWindowMs = Math.max(0, options.commitWindowMs ?? 0);
     this.#now = options.now ?? Date.now;
     this.file = join(options.path, 'smppgate.db');
+    let db: Database.Database | undefined;
     try {
       mkdirSync(options.path, { recursive: true });
-      this.#db = new Database(this.file);
-      this.#db.pragma('journal_mode = WAL');
-      this.#db.pragma(`synchronous = ${options.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`);
-      this.#db.pragma('busy_timeout = 5000');
-      this.#db.pragma('foreign_keys = OFF');
-      this.#migrate();
+      db = new Database(this.file);
+      db.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000))}`);
+      const mode = db.pragma('journal_mode = WAL', { simple: true });
+      if (mode !== 'wal') throw new Error(`the file system refused WAL mode (journal_mode is ${String(mode)})`);
+      db.pragma(`synchronous = ${options.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`);
+      db.pragma('foreign_keys = OFF');
+      migrate(db);
+      if (options.maxBytes !== undefined) {
+        const page = db.pragma('page_size', { simple: true }) as number;
+        db.pragma(`max_page_count = ${Math.max(1, Math.floor(options.maxBytes / page))}`);
+      }
     } catch (error) {
+      db?.close();
       throw new StoreUnavailableError(`cannot open the store at ${this.file}: ${(error as Error).message}`, {
         cause: error,
       });
     }
-    const db = this.#db;
+    this.#db = db;
     this.#savepoint = db.transaction((fn: () => unknown) => fn());
-    this.#batch = db.transaction((ops: PendingWrite[], results: unknown[], errors: unknown[]) => {
+    const batch = db.transaction((ops: PendingWrite[], results: unknown[], errors: unknown[]) => {
       for (let i = 0; i < ops.length; i++) {
         try {
           results[i] = this.#savepoint(ops[i].fn);
@@ -286,6 +306,8 @@ export class SqliteStore implements Store {
         }
       }
     });
+    // IMMEDIATE: take the write lock at BEGIN, so another process cannot slip a write between our reads and writes.
+    this.#batch = batch.immediate;
     const p = (sql: string) => db.prepare(sql);
     this.#s = {
       insertGroup: p('INSERT INTO groups (gid, enabled) VALUES (?, ?)'),
@@ -355,24 +377,12 @@ export class SqliteStore implements Store {
       dueDeliveryExpiry: p('SELECT * FROM deliveries WHERE expires_at <= ? ORDER BY seq'),
       deleteDeliveryBySeq: p('DELETE FROM deliveries WHERE seq = ?'),
       pendingDeliveries: p('SELECT count(*) AS n FROM deliveries WHERE uid = ?'),
-      usersWithDeliveries: p('SELECT DISTINCT uid FROM deliveries WHERE next_attempt_at <= ? ORDER BY uid'),
+      // Only users whose queue head is due: a held head holds the user's whole queue (strict order).
+      usersWithDeliveries: p(
+        'SELECT d.uid FROM (SELECT uid, min(seq) AS head FROM deliveries GROUP BY uid) h JOIN deliveries d ON d.seq = h.head WHERE d.next_attempt_at <= ? ORDER BY d.uid',
+      ),
+      depth: p("SELECT count(*) AS n FROM messages WHERE cid = ? AND status = 'queued'"),
     };
-  }
-
-  #migrate(): void {
-    const db = this.#db;
-    db.exec('CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)');
-    const row = db.prepare('SELECT version FROM schema_version').get() as { version: number } | undefined;
-    let version = row?.version ?? 0;
-    if (row === undefined) db.prepare('INSERT INTO schema_version (version) VALUES (0)').run();
-    while (version < MIGRATIONS.length) {
-      const sql = MIGRATIONS[version];
-      db.transaction(() => {
-        db.exec(sql);
-        db.prepare('UPDATE schema_version SET version = ?').run(version + 1);
-      })();
-      version++;
-    }
   }
 
   /** Queues a write for the next group commit; resolves with `fn`'s result after the COMMIT. */
@@ -381,20 +391,33 @@ export class SqliteStore implements Store {
     return new Promise<T>((resolve, reject) => {
       this.#pending.push({ fn, resolve: resolve as (v: unknown) => void, reject });
       if (this.#pending.length >= this.#maxBatch) this.#flush();
-      else if (!this.#scheduled) {
-        this.#scheduled = true;
-        setImmediate(() => this.#flush());
+      else if (this.#timer === null) {
+        this.#timer =
+          this.#commitWindowMs > 0 ? setTimeout(this.#flushNow, this.#commitWindowMs) : setImmediate(this.#flushNow);
       }
     });
   }
 
+  readonly #flushNow = (): void => {
+    this.#timer = null;
+    this.#flush();
+  };
+
+  /** Commits every pending write in one transaction and settles each caller. */
   #flush(): void {
-    this.#scheduled = false;
+    if (this.#timer !== null) {
+      // A batch that filled up (or close) commits before its timer: the timer must not fire on the next batch.
+      if (this.#commitWindowMs > 0) clearTimeout(this.#timer as NodeJS.Timeout);
+      else clearImmediate(this.#timer as NodeJS.Immediate);
+      this.#timer = null;
+    }
     const ops = this.#pending;
     if (ops.length === 0) return;
     this.#pending = [];
     const results: unknown[] = new Array(ops.length);
     const errors: unknown[] = new Array(ops.length);
+    this.#batches++;
+    this.#calls += ops.length;
     try {
       this.#batch(ops, results, errors);
     } catch (error) {
@@ -514,23 +537,30 @@ export class SqliteStore implements Store {
   }
 
   charge(uid: string, amounts: Amounts): Promise<ChargeResult> {
+    try {
+      checkAmounts(amounts, 'charge');
+    } catch (error) {
+      return Promise.reject(error);
+    }
     const micros = toMicroUnits(amounts.amount);
     return this.#write((): ChargeResult => {
       const q = this.#s.quotas.get(uid) as { balance_micros: number | null; sms_count: number | null } | undefined;
       if (q === undefined) throw new StoreNotFoundError(`user ${uid} does not exist`);
       if (q.balance_micros !== null && q.balance_micros < micros) return { ok: false, reason: 'balance' };
       if (q.sms_count !== null && q.sms_count < amounts.smsCount) return { ok: false, reason: 'sms_count' };
-      if (q.balance_micros === null && q.sms_count === null) return { ok: true };
-      this.#s.setQuotas.run(
-        q.balance_micros === null ? null : q.balance_micros - micros,
-        q.sms_count === null ? null : q.sms_count - amounts.smsCount,
-        uid,
-      );
-      return { ok: true };
+      const balance = q.balance_micros === null ? null : q.balance_micros - micros;
+      const smsCount = q.sms_count === null ? null : q.sms_count - amounts.smsCount;
+      if (balance !== q.balance_micros || smsCount !== q.sms_count) this.#s.setQuotas.run(balance, smsCount, uid);
+      return { ok: true, balance: balance === null ? null : fromMicroUnits(balance), sms_count: smsCount };
     });
   }
 
   credit(uid: string, amounts: Amounts): Promise<void> {
+    try {
+      checkAmounts(amounts, 'credit');
+    } catch (error) {
+      return Promise.reject(error);
+    }
     const micros = toMicroUnits(amounts.amount);
     return this.#write(() => {
       const q = this.#s.quotas.get(uid) as { balance_micros: number | null; sms_count: number | null } | undefined;
@@ -647,17 +677,31 @@ export class SqliteStore implements Store {
     });
   }
 
+  updateMessage(id: string, patch: MessagePatch): Promise<MessageRecord | null> {
+    const now = this.#now();
+    return this.#write(() => {
+      this.#patchMessage(id, patch, now);
+      const r = this.#s.getMessage.get(id) as Row | undefined;
+      return r === undefined ? null : rowToMessage(r);
+    });
+  }
+
   updateMessages(updates: Array<{ id: string; patch: MessagePatch }>): Promise<void> {
     const now = this.#now();
     return this.#write(() => {
-      for (const { id, patch } of updates) {
-        const keys = Object.keys(patch).filter((k) => PATCHABLE.has(k));
-        if (keys.length === 0) continue;
-        const sql = `UPDATE messages SET ${keys.map((k) => `${k} = ?`).join(', ')}, updated_at = ? WHERE id = ?`;
-        const values = keys.map((k) => (patch as Record<string, unknown>)[k]);
-        this.#cached(sql).run(...values, now, id);
-      }
+      for (const { id, patch } of updates) this.#patchMessage(id, patch, now);
     });
+  }
+
+  /** One UPDATE of the patchable fields present in `patch` (undefined values are skipped). */
+  #patchMessage(id: string, patch: MessagePatch, now: number): void {
+    const keys = Object.keys(patch).filter(
+      (k) => PATCHABLE.has(k) && (patch as Record<string, unknown>)[k] !== undefined,
+    );
+    if (keys.length === 0) return;
+    const sql = `UPDATE messages SET ${keys.map((k) => `${k} = ?`).join(', ')}, updated_at = ? WHERE id = ?`;
+    const values = keys.map((k) => (patch as Record<string, unknown>)[k]);
+    this.#cached(sql).run(...values, now, id);
   }
 
   readonly #statementCache = new Map<string, Database.Statement>();
@@ -727,6 +771,10 @@ export class SqliteStore implements Store {
       );
       return { ok: true, message: rowToMessage(this.#s.getMessage.get(id) as Row) };
     });
+  }
+
+  queueDepth(cid: string): Promise<number> {
+    return this.#read(() => (this.#s.depth.get(cid) as { n: number }).n);
   }
 
   queueDepths(): Promise<Record<string, number>> {
@@ -855,7 +903,21 @@ export class SqliteStore implements Store {
 
   // ---------------------------------------------------------------------------------------------- lifecycle
 
-  /** Bytes of the database file and its WAL, for the benchmarks' store-size figure. */
+  /** Transactions committed (or attempted) so far and the write calls they carried: the group-commit ratio. */
+  commitStats(): { batches: number; calls: number } {
+    return { batches: this.#batches, calls: this.#calls };
+  }
+
+  /** The durability settings in effect on the connection, as SQLite reports them. */
+  durability(): { journalMode: string; synchronous: 'full' | 'normal' | 'other' } {
+    const sync = this.#db.pragma('synchronous', { simple: true }) as number;
+    return {
+      journalMode: this.#db.pragma('journal_mode', { simple: true }) as string,
+      synchronous: sync === 2 ? 'full' : sync === 1 ? 'normal' : 'other',
+    };
+  }
+
+  /** Bytes of the database's pages (the file once checkpointed), for the benchmarks' store-size figure. */
   sizeBytes(): number {
     const page = this.#db.pragma('page_size', { simple: true }) as number;
     const pages = this.#db.pragma('page_count', { simple: true }) as number;
@@ -872,6 +934,25 @@ export class SqliteStore implements Store {
       // A checkpoint failure leaves the WAL for the next open to replay: nothing is lost.
     }
     this.#db.close();
+  }
+}
+
+/** Brings the database to the latest schema version, one migration per transaction. */
+function migrate(db: Database.Database): void {
+  db.exec('CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)');
+  const row = db.prepare('SELECT version FROM schema_version').get() as { version: number } | undefined;
+  let version = row?.version ?? 0;
+  if (version > MIGRATIONS.length) {
+    throw new Error(`schema version ${version} is newer than this smppgate knows (${MIGRATIONS.length})`);
+  }
+  if (row === undefined) db.prepare('INSERT INTO schema_version (version) VALUES (0)').run();
+  while (version < MIGRATIONS.length) {
+    const sql = MIGRATIONS[version];
+    db.transaction(() => {
+      db.exec(sql);
+      db.prepare('UPDATE schema_version SET version = ?').run(version + 1);
+    }).immediate();
+    version++;
   }
 }
 
