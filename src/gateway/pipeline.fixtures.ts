@@ -161,7 +161,7 @@ export class MemoryStore implements GatewayStore {
     if (q.sms_count !== null && q.sms_count < amounts.smsCount) return { ok: false, reason: 'sms_count' };
     if (q.balance !== null) q.balance = (Math.round(q.balance * 1e6) - micros) / 1e6;
     if (q.sms_count !== null) q.sms_count -= amounts.smsCount;
-    return { ok: true };
+    return { ok: true, balance: q.balance, sms_count: q.sms_count };
   }
 
   async credit(uid: string, amounts: Amounts): Promise<void> {
