@@ -1,0 +1,598 @@
+// The way back from connectors (SPEC.md §5; issue #5): what the upstream answered to each message part, and the
+// receipts and MO it sends us. `ReceiptEngine` is the gateway side of every connector (`UpstreamEvents`):
+//   - submitted(): the message's status, the rest of its price (early_percent), the receipt map entry keyed by the
+//     connector's normalised upstream id, and a failure receipt for the ESME when the upstream refused it;
+//   - delivered(): an upstream receipt matched through the map (held and retried while a "quick receipt" outruns its
+//     submit_sm_resp), the message made final, and the ESME's receipt queued for store-and-forward delivery; an MO is
+//     handed to the injected MO router.
+// docs/receipts.md gives the rules and the choices made where SPEC.md is silent.
+
+import { CommandStatus, type PduOf, type Tlvs } from '../smpp/codec/index.js';
+import type { NetworkErrorCode } from '../smpp/codec/tlv.js';
+import { ESM_CLASS_UDHI, parseUdh } from '../smpp/text/index.js';
+import { type MessageRecord, MessageState, type MessageStateValue } from '../store/model.js';
+import type { MessagePatch, Store } from '../store/store.js';
+import { fromMicros, toMicros } from './billing.js';
+import { billedParts } from './mtHandlers.js';
+import { contentText, type GatewayLogger, type WallClock } from './pipeline.js';
+import {
+  formatReceipt,
+  isFinalState,
+  parseReceipt,
+  receiptIdKey,
+  receiptStateName,
+  submitRespIdKey,
+  type UpstreamIdBase,
+  type UpstreamIdOptions,
+  wantsReceipt,
+} from './receipt.js';
+import type { SubmitOutcome, UpstreamDeliver, UpstreamEvents } from './upstream.js';
+
+/** The store methods the receipt engine uses. */
+export type ReceiptStore = Pick<
+  Store,
+  | 'getMessage'
+  | 'updateMessages'
+  | 'getUser'
+  | 'charge'
+  | 'credit'
+  | 'putReceiptMaps'
+  | 'getReceiptMap'
+  | 'deleteReceiptMap'
+  | 'enqueueDeliveries'
+>;
+
+/** The fields of a deliver_sm to an ESME, as a delivery record keeps them (payload of kind 'receipt' and 'mo'). */
+export type DeliverSmFields = Omit<PduOf<'deliver_sm'>, 'command' | 'command_status' | 'sequence_number'>;
+
+/** SMPP 3.4 §5.2.12 esm_class message type bits (2–5). */
+const ESM_TYPE_MASK = 0x3c;
+/** SMPP 3.4 §5.2.12: SMSC delivery receipt. */
+export const ESM_CLASS_RECEIPT = 0x04;
+/** SMPP 3.4 §5.2.12: intermediate delivery notification. */
+const ESM_CLASS_INTERMEDIATE = 0x20;
+
+/**
+ * Statuses that say the upstream could not take the message for now rather than refused it: a message given up on
+ * after them is UNDELIV (the network never tried), any other refusal is REJECTD.
+ */
+const TRANSIENT_STATUSES: ReadonlySet<number> = new Set([
+  CommandStatus.ESME_RSYSERR,
+  CommandStatus.ESME_RTHROTTLED,
+  CommandStatus.ESME_RMSGQFUL,
+  CommandStatus.ESME_RX_T_APPN,
+  CommandStatus.ESME_RX_R_APPN,
+]);
+
+/** Options of a ReceiptEngine. */
+export interface ReceiptEngineOptions {
+  store: ReceiptStore;
+  /** A connector's settings (its record's `settings`), read for `dlr_msgid_base`; undefined for an unknown one. */
+  connectorSettings: (cid: string) => Readonly<Record<string, unknown>> | undefined;
+  /** `[smpp-server] dlr_expiry`: seconds a receipt map entry and a queued delivery are kept. */
+  dlrExpirySecs: number;
+  logger: GatewayLogger;
+  /** Wall clock, epoch milliseconds; default Date. */
+  clock?: WallClock;
+  /** Hands an MO to the MO router; resolves once it is kept. Absent: MO are answered ESME_RX_T_APPN. */
+  onMo?: (cid: string, pdu: UpstreamDeliver) => Promise<void>;
+  /** Told after deliveries were queued for a user (the delivery engine's `notify`). */
+  onQueued?: (uid: string) => void;
+  /** How long an unmatched receipt is held, retrying its lookup, before the upstream is answered. Default 10 s. */
+  quickReceiptWaitMs?: number;
+  /** How often a held receipt looks the store up again (another node may map it). Default 250 ms. */
+  quickReceiptPollMs?: number;
+  /** Timers for held receipts; default Node's. */
+  timers?: { setTimeout(fn: () => void, ms: number): unknown; clearTimeout(handle: unknown): void };
+}
+
+/** What an upstream receipt says once read (TLVs first, then the `id:… stat:…` text). */
+export interface UpstreamReceipt {
+  /** The upstream's message id, as written. */
+  id: string;
+  state: MessageStateValue;
+  /** Network error code (network_error_code TLV, else the text's err:), 0 when none. */
+  errorCode: number;
+  /** The network_error_code TLV as received, passed on to the ESME. */
+  networkErrorCode: NetworkErrorCode | undefined;
+}
+
+/** Reads a connector's `dlr_msgid_base` setting: `same` (0), `dec_to_hex` (1), `hex_to_dec` (2), plus options. */
+export function upstreamIdOptions(settings: Readonly<Record<string, unknown>> | undefined): UpstreamIdOptions {
+  const raw = settings?.dlr_msgid_base;
+  let base: UpstreamIdBase = 'same';
+  if (raw === 'dec_to_hex' || raw === 1 || raw === '1') base = 'dec_to_hex';
+  else if (raw === 'hex_to_dec' || raw === 2 || raw === '2') base = 'hex_to_dec';
+  const strip = settings?.dlr_msgid_strip_zeros;
+  const ignoreCase = settings?.dlr_msgid_ignore_case;
+  return {
+    base,
+    ...(typeof strip === 'boolean' ? { stripLeadingZeros: strip } : {}),
+    ...(typeof ignoreCase === 'boolean' ? { ignoreCase } : {}),
+  };
+}
+
+/** True when an inbound deliver_sm / data_sm is a receipt: esm_class type bits, or a receipted_message_id TLV. */
+export function isUpstreamReceipt(pdu: UpstreamDeliver): boolean {
+  const type = pdu.esm_class & ESM_TYPE_MASK;
+  // SMPP 3.4 §5.2.12: 0x04 SMSC delivery receipt, 0x20 intermediate delivery notification.
+  if (type === ESM_CLASS_RECEIPT || type === ESM_CLASS_INTERMEDIATE) return true;
+  return pdu.tlvs?.receipted_message_id !== undefined;
+}
+
+/** The text of an upstream receipt: short_message, else message_payload (data_sm has no short_message). */
+function receiptText(pdu: UpstreamDeliver): string {
+  const sm = pdu.command === 'deliver_sm' ? pdu.short_message : undefined;
+  const bytes = sm !== undefined && sm.length > 0 ? sm : pdu.tlvs?.message_payload;
+  return bytes === undefined ? '' : bytes.toString('latin1');
+}
+
+/**
+ * Reads an upstream receipt: id from receipted_message_id then the text, state from message_state then stat:, error
+ * from network_error_code then err:. Null when it names no id. A receipt with an id but no state is UNKNOWN.
+ */
+export function readUpstreamReceipt(pdu: UpstreamDeliver): UpstreamReceipt | null {
+  const tlvs = pdu.tlvs;
+  const parsed = parseReceipt(receiptText(pdu));
+  const tlvId = tlvs?.receipted_message_id?.trim();
+  const id = tlvId !== undefined && tlvId !== '' ? tlvId : parsed?.id;
+  if (id === undefined || id === '') return null;
+  const tlvState = tlvs?.message_state;
+  let state: MessageStateValue = MessageState.UNKNOWN;
+  if (tlvState !== undefined && tlvState >= 1 && tlvState <= 8) state = tlvState as MessageStateValue;
+  else if (parsed?.state !== undefined && parsed.state !== null) state = parsed.state;
+  const nec = tlvs?.network_error_code;
+  const errorCode = nec !== undefined ? nec.error_code : (parsed?.errorCode ?? 0);
+  return { id, state, errorCode, networkErrorCode: nec };
+}
+
+/** Printable ASCII only: a receipt travels with data_coding 0, which every ESME reads as ASCII at least. */
+function asciiOnly(text: string): string {
+  return text.replace(/[^\x20-\x7e]/gu, '?');
+}
+
+/** The first characters of a message part's text for the receipt's `text:` field (UDH stripped, payload used). */
+export function receiptTextOf(message: MessageRecord): string {
+  let bytes = message.short_message;
+  if (bytes.length === 0 && message.tlvs !== null) {
+    const payload = findTlv(message.tlvs, 0x0424); // SMPP 3.4 §5.3.2.32 message_payload
+    if (payload !== undefined) bytes = payload;
+  }
+  if ((message.esm_class & ESM_CLASS_UDHI) !== 0) {
+    try {
+      bytes = parseUdh(bytes).payload;
+    } catch {
+      // A UDH the pipeline let through but we cannot read: the text is shown as it is.
+    }
+  }
+  const text = Array.from(contentText(bytes, message.data_coding)).slice(0, 20).join('');
+  return asciiOnly(text);
+}
+
+/** The value of the first TLV with `tag` in encoded TLV bytes, or undefined. */
+function findTlv(buf: Buffer, tag: number): Buffer | undefined {
+  let pos = 0;
+  while (pos + 4 <= buf.length) {
+    const t = buf.readUInt16BE(pos);
+    const len = buf.readUInt16BE(pos + 2);
+    if (pos + 4 + len > buf.length) return undefined;
+    if (t === tag) return buf.subarray(pos + 4, pos + 4 + len);
+    pos += 4 + len;
+  }
+  return undefined;
+}
+
+/** What a receipt to the ESME says beyond the message itself. */
+export interface EsmeReceiptFacts {
+  state: MessageStateValue;
+  /** Error code for `err:`, 0 when none. */
+  errorCode: number;
+  /** When the final (or intermediate) state was learnt: `done date`. */
+  doneAt: number;
+  /** Passed on from the upstream receipt. */
+  networkErrorCode?: NetworkErrorCode;
+}
+
+/**
+ * The deliver_sm an ESME gets for one of its message parts (SPEC.md §5): esm_class 0x04, addresses and their TON/NPI
+ * swapped, receipted_message_id and message_state TLVs (SMPP 3.4 §5.3.2.12, §5.3.2.35), network_error_code when the
+ * upstream gave one, and the Appendix B text.
+ */
+export function esmeReceipt(message: MessageRecord, facts: EsmeReceiptFacts): DeliverSmFields {
+  const text = formatReceipt({
+    id: message.id,
+    submitDate: message.submitted_at,
+    doneDate: facts.doneAt,
+    state: facts.state,
+    err: facts.errorCode,
+    text: receiptTextOf(message),
+  });
+  const tlvs: Tlvs = { receipted_message_id: message.id, message_state: facts.state };
+  if (facts.networkErrorCode !== undefined) tlvs.network_error_code = { ...facts.networkErrorCode };
+  return {
+    service_type: '',
+    source_addr_ton: message.dest_addr_ton,
+    source_addr_npi: message.dest_addr_npi,
+    source_addr: message.destination_addr,
+    dest_addr_ton: message.source_addr_ton,
+    dest_addr_npi: message.source_addr_npi,
+    destination_addr: message.source_addr,
+    esm_class: ESM_CLASS_RECEIPT,
+    protocol_id: 0,
+    priority_flag: 0,
+    schedule_delivery_time: '',
+    validity_period: '',
+    registered_delivery: 0,
+    replace_if_present_flag: 0,
+    data_coding: 0,
+    sm_default_msg_id: 0,
+    short_message: Buffer.from(text, 'latin1'),
+    tlvs,
+  };
+}
+
+/** How many closed receipt map keys are remembered, so a duplicate final receipt is recognised at once. */
+const RECENTLY_CLOSED_MAX = 10_000;
+
+interface HeldReceipt {
+  wake: () => void;
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+// Ref'd on purpose: a held receipt is a promise an upstream waits on, and its wait is bounded.
+const defaultTimers = {
+  setTimeout: (fn: () => void, ms: number): unknown => setTimeout(fn, ms),
+  clearTimeout: (handle: unknown): void => clearTimeout(handle as NodeJS.Timeout),
+};
+
+/** The gateway side of every connector: message outcomes, upstream receipts and MO (see the file comment). */
+export class ReceiptEngine implements UpstreamEvents {
+  readonly #store: ReceiptStore;
+  readonly #settings: ReceiptEngineOptions['connectorSettings'];
+  readonly #expiryMs: number;
+  readonly #log: GatewayLogger;
+  readonly #clock: WallClock;
+  readonly #onMo: ReceiptEngineOptions['onMo'];
+  readonly #onQueued: (uid: string) => void;
+  readonly #waitMs: number;
+  readonly #pollMs: number;
+  readonly #timers: NonNullable<ReceiptEngineOptions['timers']>;
+  /** Work on one message, one at a time (a receipt racing its own submit outcome, duplicates). */
+  readonly #chains = new Map<string, Promise<void>>();
+  /** Receipts waiting for their map entry, by `cid\0key`. */
+  readonly #held = new Map<string, Set<HeldReceipt>>();
+  /** Map keys closed by a final receipt, oldest first: a later duplicate is ignored without a wait. */
+  readonly #closed = new Map<string, string>();
+  #heldCount = 0;
+
+  /** An engine over `options.store`. */
+  constructor(options: ReceiptEngineOptions) {
+    this.#store = options.store;
+    this.#settings = options.connectorSettings;
+    this.#expiryMs = Math.max(1, options.dlrExpirySecs) * 1000;
+    this.#log = options.logger;
+    this.#clock = options.clock ?? { now: Date.now };
+    this.#onMo = options.onMo;
+    this.#onQueued = options.onQueued ?? (() => {});
+    this.#waitMs = Math.max(0, options.quickReceiptWaitMs ?? 10_000);
+    this.#pollMs = Math.max(1, options.quickReceiptPollMs ?? 250);
+    this.#timers = options.timers ?? defaultTimers;
+  }
+
+  /** Receipts held right now waiting for their map entry. */
+  get heldReceipts(): number {
+    return this.#heldCount;
+  }
+
+  /** A message part left connector `cid` with this outcome (see UpstreamEvents). */
+  submitted(cid: string, message: MessageRecord, outcome: SubmitOutcome): Promise<void> {
+    return this.#serial(message.id, () =>
+      outcome.kind === 'accepted'
+        ? this.#accepted(cid, message, outcome.upstreamId)
+        : this.#failed(cid, message, outcome),
+    );
+  }
+
+  /** A deliver_sm or data_sm from connector `cid`; resolves with the status to answer it with (see UpstreamEvents). */
+  async delivered(cid: string, pdu: UpstreamDeliver): Promise<number> {
+    if (!isUpstreamReceipt(pdu)) return this.#mo(cid, pdu);
+    const receipt = readUpstreamReceipt(pdu);
+    if (receipt === null) {
+      this.#log.warn('receipt_unreadable', { cid, esm_class: pdu.esm_class, text: receiptText(pdu) });
+      return CommandStatus.ESME_ROK;
+    }
+    const key = receiptIdKey(receipt.id, upstreamIdOptions(this.#settings(cid)));
+    if (key === null) {
+      this.#log.warn('receipt_bad_id', { cid, upstream_id: receipt.id, base: this.#settings(cid)?.dlr_msgid_base });
+      return CommandStatus.ESME_ROK;
+    }
+    try {
+      let entry = await this.#store.getReceiptMap(cid, key);
+      if (entry === null) {
+        const closedFor = this.#closed.get(`${cid}\0${key}`);
+        if (closedFor !== undefined) {
+          this.#log.info('receipt_duplicate', { cid, upstream_id: receipt.id, message_id: closedFor });
+          return CommandStatus.ESME_ROK;
+        }
+        entry = await this.#waitForMap(cid, key);
+      }
+      if (entry === null) {
+        this.#log.warn('receipt_unmatched', {
+          cid,
+          upstream_id: receipt.id,
+          stat: receiptStateName(receipt.state),
+          waited_ms: this.#waitMs,
+        });
+        return CommandStatus.ESME_ROK;
+      }
+      const messageId = entry.message_id;
+      await this.#serial(messageId, () => this.#applyReceipt(cid, key, messageId, receipt));
+      return CommandStatus.ESME_ROK;
+    } catch (error) {
+      // Nothing kept: the SMSC must keep the receipt and send it again.
+      this.#log.error('receipt_store_error', { cid, upstream_id: receipt.id, error: errorMessage(error) });
+      return CommandStatus.ESME_RX_T_APPN;
+    }
+  }
+
+  async #accepted(cid: string, given: MessageRecord, upstreamId: string): Promise<void> {
+    const now = this.#clock.now();
+    const message = (await this.#store.getMessage(given.id)) ?? given;
+    const key = submitRespIdKey(upstreamId, upstreamIdOptions(this.#settings(cid)));
+    const done = message.status === 'final' || message.status === 'failed' || message.status === 'cancelled';
+    if (!done) {
+      await this.#chargeRest(message);
+      const patch: MessagePatch = { status: 'sent', upstream_id: upstreamId, state: MessageState.ENROUTE };
+      if (toMicros(message.charged) < toMicros(message.rate)) patch.charged = message.rate;
+      const writes: Promise<unknown>[] = [this.#store.updateMessages([{ id: message.id, patch }])];
+      // SMPP 3.4 §5.2.17 bit 4: an intermediate notification that the upstream has the message (ENROUTE).
+      if (wantsReceipt(message.registered_delivery, MessageState.ENROUTE)) {
+        writes.push(this.#queueReceipt(message, { state: MessageState.ENROUTE, errorCode: 0, doneAt: now }));
+      }
+      await Promise.all(writes);
+    } else {
+      this.#log.info('mt_accepted_again', {
+        cid,
+        message_id: message.id,
+        upstream_id: upstreamId,
+        status: message.status,
+      });
+    }
+    // The map goes last: a held quick receipt matching it finds the message already `sent`.
+    await this.#store.putReceiptMaps([
+      { cid, upstream_id: key, message_id: message.id, expires_at: now + this.#expiryMs },
+    ]);
+    this.#wakeHeld(cid, key);
+    if (!done && wantsReceipt(message.registered_delivery, MessageState.ENROUTE)) this.#onQueued(message.uid);
+  }
+
+  /** Charges what early_percent left for the upstream's acceptance; a balance that no longer covers it is emptied. */
+  async #chargeRest(message: MessageRecord): Promise<void> {
+    const rest = toMicros(message.rate) - toMicros(message.charged);
+    if (rest <= 0) return;
+    const amount = fromMicros(rest);
+    const result = await this.#store.charge(message.uid, { amount, smsCount: 0 });
+    if (result.ok) return;
+    // The whole price was covered at acceptance, but other messages have spent the balance since. The message is
+    // already with the upstream: take what is left (the store never goes below zero) and say so.
+    await this.#store.credit(message.uid, { amount: -amount, smsCount: 0 });
+    this.#log.error('mt_rest_charge_short', { uid: message.uid, message_id: message.id, amount });
+  }
+
+  async #failed(cid: string, given: MessageRecord, outcome: Exclude<SubmitOutcome, { kind: 'accepted' }>) {
+    const now = this.#clock.now();
+    const message = (await this.#store.getMessage(given.id)) ?? given;
+    if (message.status === 'final' || message.status === 'failed' || message.status === 'cancelled') {
+      this.#log.info('mt_outcome_ignored', {
+        cid,
+        message_id: message.id,
+        outcome: outcome.kind,
+        status: message.status,
+      });
+      return;
+    }
+    let state: MessageStateValue;
+    let errorCode: number;
+    if (outcome.kind === 'expired') {
+      state = MessageState.EXPIRED;
+      errorCode = 0;
+    } else {
+      state = TRANSIENT_STATUSES.has(outcome.status) ? MessageState.UNDELIVERABLE : MessageState.REJECTED;
+      errorCode = outcome.status;
+    }
+    const refund = await this.#refund(message);
+    const patch: MessagePatch = { status: 'failed', state, error_code: errorCode, final_at: now, charged: 0 };
+    const writes: Promise<unknown>[] = [this.#store.updateMessages([{ id: message.id, patch }])];
+    const wanted = wantsReceipt(message.registered_delivery, state);
+    if (wanted) writes.push(this.#queueReceipt(message, { state, errorCode, doneAt: now }));
+    await Promise.all(writes);
+    this.#log.info('mt_failed', {
+      cid,
+      message_id: message.id,
+      uid: message.uid,
+      stat: receiptStateName(state),
+      error_code: errorCode,
+      refunded: refund,
+      receipt: wanted,
+    });
+    if (wanted) this.#onQueued(message.uid);
+  }
+
+  /** Gives back what the message cost at acceptance (balance charged, its sms_count units), as cancel_sm does. */
+  async #refund(message: MessageRecord): Promise<number> {
+    const user = await this.#store.getUser(message.uid);
+    const smsCount =
+      message.charged > 0 && user?.mt_messaging_cred.quotas.sms_count !== null ? billedParts(message) : 0;
+    if (message.charged <= 0 && smsCount === 0) return 0;
+    if (user === null) return 0;
+    try {
+      await this.#store.credit(message.uid, { amount: message.charged, smsCount });
+      return message.charged;
+    } catch (error) {
+      this.#log.error('mt_refund_failed', {
+        uid: message.uid,
+        message_id: message.id,
+        amount: message.charged,
+        sms_count: smsCount,
+        error: errorMessage(error),
+      });
+      return 0;
+    }
+  }
+
+  async #applyReceipt(cid: string, key: string, messageId: string, receipt: UpstreamReceipt): Promise<void> {
+    const now = this.#clock.now();
+    const message = await this.#store.getMessage(messageId);
+    const final = isFinalState(receipt.state);
+    if (message === null) {
+      this.#log.warn('receipt_message_gone', { cid, upstream_id: receipt.id, message_id: messageId });
+      if (final) await this.#closeMap(cid, key, messageId);
+      return;
+    }
+    if (message.status === 'final' || message.status === 'failed' || message.status === 'cancelled') {
+      this.#log.info('receipt_duplicate', {
+        cid,
+        upstream_id: receipt.id,
+        message_id: messageId,
+        stat: receiptStateName(receipt.state),
+      });
+      if (final) await this.#closeMap(cid, key, messageId);
+      return;
+    }
+    const wanted = wantsReceipt(message.registered_delivery, receipt.state);
+    const writes: Promise<unknown>[] = [];
+    if (wanted) {
+      writes.push(
+        this.#queueReceipt(message, {
+          state: receipt.state,
+          errorCode: receipt.errorCode,
+          doneAt: now,
+          ...(receipt.networkErrorCode !== undefined ? { networkErrorCode: receipt.networkErrorCode } : {}),
+        }),
+      );
+    }
+    const patch: MessagePatch = final
+      ? { status: 'final', state: receipt.state, error_code: receipt.errorCode, final_at: now }
+      : { state: receipt.state, error_code: receipt.errorCode };
+    writes.push(this.#store.updateMessages([{ id: messageId, patch }]));
+    // One tick, so the store commits the receipt, the message and the map together.
+    if (final) writes.push(this.#closeMap(cid, key, messageId));
+    await Promise.all(writes);
+    this.#log.info('receipt', {
+      cid,
+      upstream_id: receipt.id,
+      message_id: messageId,
+      uid: message.uid,
+      stat: receiptStateName(receipt.state),
+      err: receipt.errorCode,
+      forwarded: wanted,
+    });
+    if (wanted) this.#onQueued(message.uid);
+  }
+
+  async #closeMap(cid: string, key: string, messageId: string): Promise<void> {
+    await this.#store.deleteReceiptMap(cid, key);
+    const k = `${cid}\0${key}`;
+    this.#closed.delete(k);
+    this.#closed.set(k, messageId);
+    if (this.#closed.size > RECENTLY_CLOSED_MAX) {
+      const oldest = this.#closed.keys().next().value;
+      if (oldest !== undefined) this.#closed.delete(oldest);
+    }
+  }
+
+  #queueReceipt(message: MessageRecord, facts: EsmeReceiptFacts): Promise<number[]> {
+    const now = this.#clock.now();
+    return this.#store.enqueueDeliveries([
+      {
+        uid: message.uid,
+        kind: 'receipt',
+        payload: esmeReceipt(message, facts) as unknown as Record<string, unknown>,
+        created_at: now,
+        expires_at: now + this.#expiryMs,
+      },
+    ]);
+  }
+
+  async #mo(cid: string, pdu: UpstreamDeliver): Promise<number> {
+    if (this.#onMo === undefined) {
+      this.#log.warn('mo_not_routed', { cid, source_addr: pdu.source_addr, destination_addr: pdu.destination_addr });
+      return CommandStatus.ESME_RX_T_APPN;
+    }
+    try {
+      await this.#onMo(cid, pdu);
+      return CommandStatus.ESME_ROK;
+    } catch (error) {
+      this.#log.error('mo_not_kept', { cid, error: errorMessage(error) });
+      return CommandStatus.ESME_RX_T_APPN;
+    }
+  }
+
+  /**
+   * Holds a receipt whose map entry is not there yet: woken at once when submitted() maps that key, and looking the
+   * store up every poll interval, for at most the configured wait. Resolves with the entry, or null.
+   */
+  async #waitForMap(cid: string, key: string) {
+    const k = `${cid}\0${key}`;
+    // Waited time is counted in the steps the timers give (the wall clock may be a test's, standing still).
+    let waited = 0;
+    this.#heldCount++;
+    try {
+      for (;;) {
+        const left = this.#waitMs - waited;
+        if (left <= 0) return null;
+        waited += Math.min(left, this.#pollMs);
+        await new Promise<void>((resolve) => {
+          let timer: unknown;
+          const held: HeldReceipt = {
+            wake: () => {
+              this.#timers.clearTimeout(timer);
+              const s = this.#held.get(k);
+              s?.delete(held);
+              if (s?.size === 0) this.#held.delete(k);
+              resolve();
+            },
+          };
+          timer = this.#timers.setTimeout(() => held.wake(), Math.min(left, this.#pollMs));
+          let set = this.#held.get(k);
+          if (set === undefined) {
+            set = new Set();
+            this.#held.set(k, set);
+          }
+          set.add(held);
+        });
+        const entry = await this.#store.getReceiptMap(cid, key);
+        if (entry !== null) {
+          this.#log.info('receipt_quick_matched', { cid, upstream_id: key, message_id: entry.message_id });
+          return entry;
+        }
+      }
+    } finally {
+      this.#heldCount--;
+    }
+  }
+
+  #wakeHeld(cid: string, key: string): void {
+    const set = this.#held.get(`${cid}\0${key}`);
+    if (set === undefined) return;
+    for (const h of [...set]) h.wake();
+  }
+
+  /** Runs `fn` after every earlier task on the same message has finished (failures do not block the next). */
+  #serial(id: string, fn: () => Promise<void>): Promise<void> {
+    const previous = this.#chains.get(id) ?? Promise.resolve();
+    const run = previous.then(fn, fn);
+    const tail = run.then(
+      () => {},
+      () => {},
+    );
+    this.#chains.set(id, tail);
+    void tail.then(() => {
+      if (this.#chains.get(id) === tail) this.#chains.delete(id);
+    });
+    return run;
+  }
+}
