@@ -343,16 +343,18 @@ export class ReceiptEngine implements UpstreamEvents {
     const message = (await this.#store.getMessage(given.id)) ?? given;
     const key = submitRespIdKey(upstreamId, upstreamIdOptions(this.#settings(cid)));
     const done = message.status === 'final' || message.status === 'failed' || message.status === 'cancelled';
+    const intermediate = !done && wantsReceipt(message.registered_delivery, MessageState.ENROUTE);
+    // One tick, so the store commits the status, the intermediate receipt and the map together. A held quick receipt
+    // that sees the map entry still waits for this task to finish (work on one message is serialised).
+    const writes: Promise<unknown>[] = [];
     if (!done) {
-      await this.#chargeRest(message);
+      writes.push(this.#chargeRest(message));
       const patch: MessagePatch = { status: 'sent', upstream_id: upstreamId, state: MessageState.ENROUTE };
       if (toMicros(message.charged) < toMicros(message.rate)) patch.charged = message.rate;
-      const writes: Promise<unknown>[] = [this.#store.updateMessages([{ id: message.id, patch }])];
+      writes.push(this.#store.updateMessages([{ id: message.id, patch }]));
       // SMPP 3.4 §5.2.17 bit 4: an intermediate notification that the upstream has the message (ENROUTE).
-      if (wantsReceipt(message.registered_delivery, MessageState.ENROUTE)) {
+      if (intermediate)
         writes.push(this.#queueReceipt(message, { state: MessageState.ENROUTE, errorCode: 0, doneAt: now }));
-      }
-      await Promise.all(writes);
     } else {
       this.#log.info('mt_accepted_again', {
         cid,
@@ -361,12 +363,12 @@ export class ReceiptEngine implements UpstreamEvents {
         status: message.status,
       });
     }
-    // The map goes last: a held quick receipt matching it finds the message already `sent`.
-    await this.#store.putReceiptMaps([
-      { cid, upstream_id: key, message_id: message.id, expires_at: now + this.#expiryMs },
-    ]);
+    writes.push(
+      this.#store.putReceiptMaps([{ cid, upstream_id: key, message_id: message.id, expires_at: now + this.#expiryMs }]),
+    );
+    await Promise.all(writes);
     this.#wakeHeld(cid, key);
-    if (!done && wantsReceipt(message.registered_delivery, MessageState.ENROUTE)) this.#onQueued(message.uid);
+    if (intermediate) this.#onQueued(message.uid);
   }
 
   /** Charges what early_percent left for the upstream's acceptance; a balance that no longer covers it is emptied. */
