@@ -12,37 +12,9 @@
 // per part.
 
 import type { MtQuotas } from '../store/model.js';
+import { fromMicros, toMicros } from '../store/money.js';
 
-/** Micro-units per unit of balance. */
-export const MICROS_PER_UNIT = 1_000_000;
-
-const DECIMAL = /^(\d+)(?:\.(\d+))?(?:e([+-]\d+))?$/;
-
-/** Rounds a decimal amount to integer micro-units (half away from zero); RangeError when not finite or too large. */
-export function toMicros(amount: number): number {
-  if (!Number.isFinite(amount)) throw new RangeError(`not a finite amount: ${amount}`);
-  const m = DECIMAL.exec(Math.abs(amount).toString());
-  if (m === null) throw new RangeError(`not a decimal amount: ${amount}`);
-  const fraction = m[2] ?? '';
-  const digits = BigInt(m[1] + fraction);
-  // amount = digits × 10^shift µ
-  const shift = Number(m[3] ?? '0') - fraction.length + 6;
-  let micros: bigint;
-  if (shift >= 0) {
-    micros = digits * 10n ** BigInt(shift);
-  } else {
-    const divisor = 10n ** BigInt(-shift);
-    micros = (digits + divisor / 2n) / divisor;
-  }
-  if (micros > BigInt(Number.MAX_SAFE_INTEGER)) throw new RangeError(`amount too large: ${amount}`);
-  const n = Number(micros);
-  return amount < 0 && n !== 0 ? -n : n;
-}
-
-/** The decimal amount of integer micro-units (the nearest double, e.g. 1500000 → 1.5). */
-export function fromMicros(micros: number): number {
-  return micros / MICROS_PER_UNIT;
-}
+export { fromMicros, MICROS_PER_UNIT, toMicros } from '../store/money.js';
 
 /** What a message costs and when, in integer micro-units. */
 export interface Bill {

@@ -2,5 +2,6 @@
 
 export * from './errors.js';
 export * from './model.js';
+export * from './money.js';
 export { openSqliteStore, SqliteStore, type SqliteStoreOptions } from './sqlite/sqliteStore.js';
 export * from './store.js';

@@ -179,16 +179,6 @@ export interface Store {
   close(): Promise<void>;
 }
 
-/** Integer micro-units (1e-6) of a decimal amount: how stores keep money exact (exact up to ~9e9 units). */
-export function toMicroUnits(amount: number): number {
-  return Math.round(amount * 1_000_000);
-}
-
-/** The decimal amount of integer micro-units. */
-export function fromMicroUnits(micros: number): number {
-  return micros / 1_000_000;
-}
-
 /** Throws RangeError unless `amount` is finite and `smsCount` an integer (both ≥ 0 for a charge): every backend checks. */
 export function checkAmounts(amounts: Amounts, op: 'charge' | 'credit'): void {
   const { amount, smsCount } = amounts;

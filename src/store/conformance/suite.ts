@@ -11,7 +11,8 @@ import {
   MessageState,
   type UserRecord,
 } from '../model.js';
-import { type MessagePatch, type Store, toMicroUnits } from '../store.js';
+import { toMicros } from '../money.js';
+import type { MessagePatch, Store } from '../store.js';
 
 /** What a backend gives the suite: a fresh store, a way to reopen it on the same data, and cleanup. */
 export interface ConformanceHandle {
@@ -245,7 +246,7 @@ export function storeConformance(name: string, open: () => Promise<ConformanceHa
               await store.createUser(userFixture(uid, { balance: start / 1_000_000 }));
               let model = start;
               for (const o of ops) {
-                const micros = toMicroUnits(o.amount);
+                const micros = toMicros(o.amount);
                 if (o.credit) {
                   await store.credit(uid, { amount: o.amount, smsCount: 0 });
                   model += micros;

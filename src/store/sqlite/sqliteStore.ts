@@ -22,11 +22,11 @@ import {
   type MtRoute,
   type UserRecord,
 } from '../model.js';
+import { fromMicros, toMicros } from '../money.js';
 import {
   type Amounts,
   type ChargeResult,
   checkAmounts,
-  fromMicroUnits,
   type MessagePatch,
   type MessageQuery,
   type MessageReplacement,
@@ -34,7 +34,6 @@ import {
   type OwnedMessageResult,
   type ReceiptMapEntry,
   type Store,
-  toMicroUnits,
 } from '../store.js';
 import { MIGRATIONS } from './schema.js';
 
@@ -203,7 +202,7 @@ const PATCHABLE: ReadonlySet<string> = new Set([
 function rowToUser(r: Row): UserRecord {
   const mt = JSON.parse(r.mt_cred as string) as UserRecord['mt_messaging_cred'];
   const balance = r.balance_micros as number | null;
-  mt.quotas.balance = balance === null ? null : fromMicroUnits(balance);
+  mt.quotas.balance = balance === null ? null : fromMicros(balance);
   mt.quotas.sms_count = r.sms_count as number | null;
   return {
     uid: r.uid as string,
@@ -226,7 +225,7 @@ function userParams(u: UserRecord): unknown[] {
     u.password_hash,
     JSON.stringify(u.smpps_cred),
     JSON.stringify(u.mt_messaging_cred),
-    q.balance === null ? null : toMicroUnits(q.balance),
+    q.balance === null ? null : toMicros(q.balance),
     q.sms_count,
   ];
 }
@@ -542,7 +541,7 @@ export class SqliteStore implements Store {
     } catch (error) {
       return Promise.reject(error);
     }
-    const micros = toMicroUnits(amounts.amount);
+    const micros = toMicros(amounts.amount);
     return this.#write((): ChargeResult => {
       const q = this.#s.quotas.get(uid) as { balance_micros: number | null; sms_count: number | null } | undefined;
       if (q === undefined) throw new StoreNotFoundError(`user ${uid} does not exist`);
@@ -551,7 +550,7 @@ export class SqliteStore implements Store {
       const balance = q.balance_micros === null ? null : q.balance_micros - micros;
       const smsCount = q.sms_count === null ? null : q.sms_count - amounts.smsCount;
       if (balance !== q.balance_micros || smsCount !== q.sms_count) this.#s.setQuotas.run(balance, smsCount, uid);
-      return { ok: true, balance: balance === null ? null : fromMicroUnits(balance), sms_count: smsCount };
+      return { ok: true, balance: balance === null ? null : fromMicros(balance), sms_count: smsCount };
     });
   }
 
@@ -561,7 +560,7 @@ export class SqliteStore implements Store {
     } catch (error) {
       return Promise.reject(error);
     }
-    const micros = toMicroUnits(amounts.amount);
+    const micros = toMicros(amounts.amount);
     return this.#write(() => {
       const q = this.#s.quotas.get(uid) as { balance_micros: number | null; sms_count: number | null } | undefined;
       if (q === undefined) throw new StoreNotFoundError(`user ${uid} does not exist`);
