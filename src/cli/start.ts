@@ -135,7 +135,12 @@ export async function runStart(argv: string[], io: StartIo = { stdout: process.s
 
   let store: Store;
   try {
-    store = openSqliteStore({ path: settings.store.path });
+    store = openSqliteStore({
+      path: settings.store.path,
+      synchronous: settings.store.synchronous,
+      commitWindowMs: settings.store.commit_window_ms,
+      ...(settings.store.max_size === null ? {} : { maxBytes: settings.store.max_size }),
+    });
     const recovered = await store.recoverInFlight();
     if (recovered > 0) log.info('store_recovered_in_flight', { messages: recovered });
   } catch (error) {

@@ -160,6 +160,10 @@ inactivityTimerSecs = 0
       path: '/var/lib/smppgate',
       url: 'redis://10.0.0.5:6379/1',
       key_prefix: 'gw1:',
+      synchronous: 'full',
+      commit_window_ms: 0,
+      max_size: null,
+      history_retention: 604800,
     });
     assert.deepEqual(settings.admin, { bind: '::1', port: 9000, token: '0123456789abcdef-long-enough' });
     const s = settings.smppServer;

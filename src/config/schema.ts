@@ -283,6 +283,38 @@ export const storeSection = {
       check: (v) => (/\s/.test(v) ? 'must not contain spaces' : undefined),
       description: 'Redis: prefix of every key, so several gateways (or other programs) can share one Redis.',
     },
+    synchronous: {
+      type: 'enum',
+      values: ['full', 'normal'],
+      default: 'full',
+      description:
+        'SQLite: `full` (the default): a message acknowledged to an ESME survives a power loss. `normal`: it survives a process crash but not a power loss, for more speed on slow disks.',
+    },
+    commit_window_ms: {
+      type: 'int',
+      default: 0,
+      min: 0,
+      max: 50,
+      unit: 'ms',
+      description:
+        'SQLite: how long the first write of a group commit waits for others to join it. 0: until the end of the current event-loop tick (the writes of one tick always share one commit).',
+    },
+    max_size: {
+      type: 'int',
+      default: null,
+      min: 1_048_576,
+      unit: 'bytes',
+      description:
+        'SQLite: the largest the database may grow. Past it new submits get ESME_RMSGQFUL and nothing already accepted is touched. Unset: no limit but the disk.',
+    },
+    history_retention: {
+      type: 'duration-seconds',
+      default: 604_800,
+      min: 3600,
+      max: 31_536_000,
+      description:
+        "How long each message's history (acceptance, routing, upstream ids, receipts, delivery attempts) is kept for lookups; older entries are pruned in the background. Default 7 days.",
+    },
   },
 } as const satisfies SectionSpec;
 
