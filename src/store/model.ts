@@ -252,6 +252,16 @@ export interface MessageRecord {
   final_at: number | null;
   /** Tags set by interceptors / HTTP API, used by tag filters. */
   tags: number[];
+  /** HTTP API receipts: where and how to call back (Jasmin's dlr-url); absent or null for SMPP messages. */
+  dlr?: HttpDlr | null;
+}
+
+/** Where an HTTP API message's delivery receipts go: Jasmin's `dlr-url`, `dlr-method` and `dlr-level`. */
+export interface HttpDlr {
+  url: string;
+  method: 'GET' | 'POST';
+  /** 1: the upstream's submit_sm_resp outcome (SMSC level), 2: the terminal receipt, 3: both. */
+  level: 1 | 2 | 3;
 }
 
 /** Something waiting to be delivered to an ESME: a receipt or an MO, kept until one of the user's receivers takes it. */

@@ -396,6 +396,18 @@ export function storeConformance(name: string, open: () => Promise<ConformanceHa
         assert.equal(await store.getMessage('missing'), null);
       });
 
+      it("keeps an HTTP API message's receipt target (dlr) and none for SMPP messages", async () => {
+        const http = messageFixture('u-m', 'q-dlr', {
+          dlr: { url: 'http://127.0.0.1:9/dlr?a=1', method: 'GET', level: 3 },
+        });
+        const smpp = messageFixture('u-m', 'q-dlr', { dlr: null });
+        await store.acceptMessages([http, smpp]);
+        assert.deepEqual(await store.getMessage(http.id), http);
+        assert.equal((await store.getMessage(smpp.id))?.dlr ?? null, null);
+        const [claimed] = await store.claimMessages('q-dlr', 1, Date.now());
+        assert.deepEqual(claimed.dlr, http.dlr);
+      });
+
       it('resolves every caller of one group commit', async () => {
         const records = Array.from({ length: 300 }, () => messageFixture('u-gc', 'q-gc'));
         await Promise.all(records.map((r) => store.acceptMessages([r])));

@@ -98,4 +98,6 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX deliveries_uid ON deliveries (uid, seq);
   CREATE INDEX deliveries_expiry ON deliveries (expires_at);
   `,
+  // HTTP API receipts (Jasmin's dlr-url): JSON {url, method, level}, NULL for SMPP messages.
+  `ALTER TABLE messages ADD COLUMN dlr TEXT;`,
 ];

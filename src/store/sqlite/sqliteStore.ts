@@ -16,6 +16,7 @@ import {
   type ConnectorRecord,
   type DeliveryRecord,
   type Group,
+  type HttpDlr,
   type MessageRecord,
   MessageState,
   type MoRoute,
@@ -141,6 +142,7 @@ function rowToMessage(r: Row): MessageRecord {
     updated_at: r.updated_at as number,
     final_at: r.final_at as number | null,
     tags: r.tags === null ? [] : (JSON.parse(r.tags as string) as number[]),
+    ...(r.dlr === null || r.dlr === undefined ? {} : { dlr: JSON.parse(r.dlr as string) as HttpDlr }),
   };
 }
 
@@ -178,6 +180,7 @@ function messageParams(m: MessageRecord): unknown[] {
     m.updated_at,
     m.final_at,
     m.tags.length === 0 ? null : JSON.stringify(m.tags),
+    m.dlr === undefined || m.dlr === null ? null : JSON.stringify(m.dlr),
   ];
 }
 
@@ -185,7 +188,7 @@ const MESSAGE_COLUMNS =
   'id, uid, cid, route_order, source_addr_ton, source_addr_npi, source_addr, dest_addr_ton, dest_addr_npi, ' +
   'destination_addr, service_type, esm_class, protocol_id, priority_flag, registered_delivery, data_coding, ' +
   'short_message, tlvs, part, schedule_at, expires_at, rate, charged, status, state, upstream_id, error_code, ' +
-  'attempts, submitted_at, updated_at, final_at, tags';
+  'attempts, submitted_at, updated_at, final_at, tags, dlr';
 
 const PATCHABLE: ReadonlySet<string> = new Set([
   'status',
