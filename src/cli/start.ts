@@ -5,7 +5,6 @@
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createAdminApi } from '../api/admin/api.js';
-import type { AdminControl, BindInfo } from '../api/admin/control.js';
 import {
   ConfigError,
   type LoadedConfig,
@@ -14,12 +13,11 @@ import {
   prepareLogFiles,
   resolveAdminToken,
 } from '../config/index.js';
-import type { GatewayPrincipal } from '../gateway/accounts.js';
-import { createUuidV7Generator, Gateway } from '../gateway/gateway.js';
+import { createUuidV7Generator } from '../gateway/gateway.js';
 import { createMessageIdGenerator } from '../gateway/messageId.js';
 import { hashPassword } from '../gateway/password.js';
 import { type Logger, loggerFromSettings } from '../log/index.js';
-import { SmppServer } from '../smpp/server/server.js';
+import { GatewayNode } from '../node/node.js';
 import {
   defaultMtMessagingCredential,
   defaultSmppsCredential,
@@ -149,70 +147,67 @@ export async function runStart(argv: string[], io: StartIo = { stdout: process.s
     return 1;
   }
 
-  const startedAt = Date.now();
-  const gateway = new Gateway({
-    store,
-    logger: log.child({ component: 'gateway' }),
-    settings: {
-      billing_feature: settings.smppServer.billing_feature,
-      log_privacy: settings.smppServer.log_privacy,
-      max_validity_secs: settings.gateway.max_validity_secs,
-    },
-    idGenerator: createMessageIdGenerator(
-      settings.gateway.message_id_format === 'short'
-        ? { format: 'short', nodeId: settings.gateway.node_id }
-        : { uuid: createUuidV7Generator() },
-    ),
-  });
-
   const s = settings.smppServer;
   const tls = loadTlsCredentials(loaded);
-  const server = new SmppServer({
-    id: s.id,
-    bind: s.bind,
-    port: s.port,
-    ...(tls !== null
-      ? {
-          tls: {
-            bind: settings.smppServerTls.bind,
-            port: settings.smppServerTls.port,
-            cert: tls.cert,
-            key: tls.key,
-            minVersion: tls.minVersion,
-          },
-        }
-      : {}),
-    authenticate: gateway.authenticator,
-    handlers: gateway.handlers,
-    timers: {
-      sessionInitMs: s.sessionInitTimerSecs * 1000,
-      enquireLinkMs: s.enquireLinkTimerSecs * 1000,
-      inactivityMs: s.inactivityTimerSecs * 1000,
-      responseMs: s.responseTimerSecs * 1000,
-      pduReadMs: s.pduReadTimerSecs * 1000,
+  const node = new GatewayNode({
+    store,
+    logger: log,
+    dlrExpirySecs: s.dlr_expiry,
+    gateway: {
+      settings: {
+        billing_feature: s.billing_feature,
+        log_privacy: s.log_privacy,
+        max_validity_secs: settings.gateway.max_validity_secs,
+      },
+      idGenerator: createMessageIdGenerator(
+        settings.gateway.message_id_format === 'short'
+          ? { format: 'short', nodeId: settings.gateway.node_id }
+          : { uuid: createUuidV7Generator() },
+      ),
     },
-    windowSize: s.window_size,
-    maxInflight: s.max_inbound_in_flight,
-    maxCommandLength: s.max_command_length,
-    maxConnections: s.max_connections,
-    bindSlowdown: { baseMs: s.bind_fail_delay_ms },
-    logger: log.child({ component: 'smpps' }),
+    server: {
+      id: s.id,
+      bind: s.bind,
+      port: s.port,
+      ...(tls !== null
+        ? {
+            tls: {
+              bind: settings.smppServerTls.bind,
+              port: settings.smppServerTls.port,
+              cert: tls.cert,
+              key: tls.key,
+              minVersion: tls.minVersion,
+            },
+          }
+        : {}),
+      timers: {
+        sessionInitMs: s.sessionInitTimerSecs * 1000,
+        enquireLinkMs: s.enquireLinkTimerSecs * 1000,
+        inactivityMs: s.inactivityTimerSecs * 1000,
+        responseMs: s.responseTimerSecs * 1000,
+        pduReadMs: s.pduReadTimerSecs * 1000,
+      },
+      windowSize: s.window_size,
+      maxInflight: s.max_inbound_in_flight,
+      maxCommandLength: s.max_command_length,
+      maxConnections: s.max_connections,
+      bindSlowdown: { baseMs: s.bind_fail_delay_ms },
+    },
   });
-  gateway.attachServer(server);
 
-  const control = createControl(gateway, server, store, startedAt);
+  const control = node.control();
   const { token, generated } = resolveAdminToken(settings.admin);
   const admin = createHttpServer(createAdminApi({ store, control, token, logger: log.child({ component: 'admin' }) }));
 
-  let smppAddresses: Awaited<ReturnType<SmppServer['listen']>>;
+  let smppAddresses: Awaited<ReturnType<GatewayNode['listen']>>;
   let adminAddress: AddressInfo;
   try {
     if (parsed.demo) await provisionDemo(store, io, log);
-    smppAddresses = await server.listen();
+    smppAddresses = await node.listen();
     adminAddress = await listen(admin, settings.admin.port, settings.admin.bind);
   } catch (error) {
     io.stderr.write(`smppgate start: ${(error as Error).message}\n`);
-    await server.close();
+    await node.close();
     admin.close();
     await store.close();
     await log.close();
@@ -233,7 +228,8 @@ export async function runStart(argv: string[], io: StartIo = { stdout: process.s
   io.onReady?.({ smpp: smppAddresses.tcp, smppTls: smppAddresses.tls, admin: adminAddress, adminToken: token });
 
   const reload = () => {
-    gateway.invalidate();
+    node.gateway.invalidate();
+    void node.refreshConnectorSettings();
     log.reopen();
     try {
       const fresh = loadConfig(parsed.config);
@@ -248,9 +244,9 @@ export async function runStart(argv: string[], io: StartIo = { stdout: process.s
 
   const signal = await (io.stopSignal ?? signalPromise());
   log.info('draining', { signal });
-  // Order matters: ESMEs are unbound (each finishing its in-flight submits) before the store closes.
-  await server.close();
-  await gateway.close();
+  // Order matters: ESMEs are unbound (each finishing its in-flight submits), connectors finish what they have in
+  // flight, and only then does the store close.
+  await node.close();
   await new Promise<void>((resolve) => admin.close(() => resolve()));
   await store.close();
   log.info('stopped', { signal });
@@ -274,62 +270,6 @@ function listen(server: HttpServer, port: number, host: string): Promise<Address
       resolve(server.address() as AddressInfo);
     });
   });
-}
-
-// Sessions do not carry their bind time yet: the first listing that sees a session bound stamps it.
-const boundSince = new WeakMap<object, number>();
-function firstSeen(session: object, now: number): number {
-  let at = boundSince.get(session);
-  if (at === undefined) {
-    at = now;
-    boundSince.set(session, at);
-  }
-  return at;
-}
-
-/** The live side of the gateway for the admin API. */
-function createControl(
-  gateway: Gateway,
-  server: SmppServer<GatewayPrincipal>,
-  store: Store,
-  startedAt: number,
-): AdminControl {
-  return {
-    unbindUser: (uid) => gateway.unbindUser(uid),
-    listBinds: async () => {
-      const binds: BindInfo[] = [];
-      const now = Date.now();
-      for (const session of server.sessions()) {
-        const p = session.principal;
-        const type = session.bindType;
-        if (p === undefined || type === undefined) continue;
-        binds.push({
-          session_id: session.id,
-          uid: p.id,
-          username: p.username,
-          bind_type: type,
-          peer: session.peerAddress,
-          bound_at: firstSeen(session, now),
-        });
-      }
-      return binds;
-    },
-    // Connectors: until the connector engine runs them (issue #5), a started connector holds its queue in the
-    // store; its live state says so rather than pretending to be bound.
-    startConnector: async () => {},
-    stopConnector: async () => {},
-    connectorStates: async () => {
-      const out: Record<string, { state: string; binds: number; last_error: string | null }> = {};
-      for (const c of await store.listConnectors()) {
-        out[c.cid] = { state: c.started ? 'holding' : 'stopped', binds: 0, last_error: null };
-      }
-      return out;
-    },
-    stats: async () => ({ started_at: startedAt, smpps: server.counters.snapshot(), counters: gateway.stats() }),
-    onAccountsChanged: () => gateway.onAccountsChanged(),
-    onConnectorChanged: () => {},
-    onRoutesChanged: (direction) => gateway.onRoutesChanged(direction),
-  };
 }
 
 /** The quick start's demo account, simulator connector and default route, on an empty store only. */

@@ -76,6 +76,8 @@ export interface SmppServerOptions<P extends ServerPrincipal = ServerPrincipal> 
   clock?: Clock;
   logger?: SessionLogger;
   counters?: ServerCounters;
+  /** Called with every new session, before it reads anything (the composition root listens to its `bound` event). */
+  onSession?: (session: SmppSession<P>) => void;
 }
 
 /** Where the listeners ended up (port 0 resolves to the real port). */
@@ -220,6 +222,7 @@ export class SmppServer<P extends ServerPrincipal = ServerPrincipal> {
       this.#sessions.delete(session);
       this.#unregister(session);
     });
+    o.onSession?.(session);
     return session;
   }
 
