@@ -1,13 +1,13 @@
-// npm run bench:gateway — the acceptance half of the gateway: durable submit_sm acceptances per second through the
+// npm run bench:accept — the acceptance half of the gateway: durable submit_sm acceptances per second through the
 // whole MT pipeline (account, credentials, throughput, routing, a rated route with an atomic charge, the group-
 // committed SQLite enqueue) with submit_sm_resp sent only after commit. A raw load client (test/helpers/esme.ts
 // runLoad: pre-encoded 160-octet submit_sm, windowed) runs in a forked process so that client and gateway each get a
 // core. Prints accepted msg/s, p50/p99 submit_sm_resp latency, the store size per message, and the gateway process's
 // CPU time per message (what one free core would sustain: the wall-clock rate depends on what else the box runs).
 //
-// Usage: node --import tsx bench/gateway.ts [--duration ms] [--warmup ms] [--binds n] [--window n]
+// Usage: node --import tsx bench/accept.ts [--duration ms] [--warmup ms] [--binds n] [--window n]
 //                                           [--synchronous full|normal] [--runs n] [--log file|off]
-//        (a child is started as: bench/gateway.ts --client '<json LoadSpec>')
+//        (a child is started as: bench/accept.ts --client '<json LoadSpec>')
 
 import { fork } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
