@@ -26,7 +26,7 @@ import type { SessionLogger } from '../smpp/session/log.js';
 import { decodeText, describeDataCoding, ESM_CLASS_UDHI, MAX_PARTS, parseUdh, UdhError } from '../smpp/text/index.js';
 import { planCuts, unitOf } from '../smpp/text/limits.js';
 import { StoreUnavailableError } from '../store/errors.js';
-import { type MessageRecord, MessageState, type MtRoute } from '../store/model.js';
+import { type HttpDlr, type MessageRecord, MessageState, type MtRoute } from '../store/model.js';
 import type { Amounts, ChargeResult, Store } from '../store/store.js';
 import type { Accounts } from './accounts.js';
 import { type Bill, billMessage, fromMicros, toMicros } from './billing.js';
@@ -69,6 +69,8 @@ export interface MtSubmission {
   tags?: readonly number[];
   /** HTTP API binary content (needs the hex_content authorization). */
   hex_content?: boolean;
+  /** HTTP API receipts: where to call back (dlr-url); kept on the record, absent for SMPP. */
+  dlr?: HttpDlr | null;
 }
 
 /** Who submits: the bound principal (SMPP) or the authenticated HTTP user. */
@@ -83,6 +85,11 @@ export interface Submitter {
 export interface SubmitMeta {
   /** The SMPP session id. */
   session?: string;
+  /**
+   * A later part of one HTTP API request whose first part already took its throughput token: Jasmin counts
+   * http_throughput per request, so a long message is not throttled half-way.
+   */
+  continuation?: boolean;
 }
 
 /** The pipeline's answer: the message_ids (one per stored part) once durable, or the status to refuse with. */
@@ -378,7 +385,11 @@ export class MtPipeline {
     // 3. Throughput, per user across all its binds of this channel.
     const quotas = user.mt_messaging_cred.quotas;
     const rate = channel === 'smpps' ? quotas.smpps_throughput : quotas.http_throughput;
-    if (rate !== null && !this.#throttle.take(channel === 'smpps' ? `smpps:${uid}` : `http:${uid}`, 1, rate, now)) {
+    if (
+      rate !== null &&
+      meta.continuation !== true &&
+      !this.#throttle.take(channel === 'smpps' ? `smpps:${uid}` : `http:${uid}`, 1, rate, now)
+    ) {
       return refuse('ESME_RTHROTTLED', `${user.username} is over its ${channel}_throughput of ${rate}/s`);
     }
 
@@ -446,6 +457,7 @@ export class MtPipeline {
         final_at: null,
         tags: req.tags === undefined ? [] : [...req.tags],
       };
+      if (req.dlr !== undefined && req.dlr !== null) record.dlr = req.dlr;
       await this.#writes.accept(record);
     } catch (error) {
       if (charged !== null) await this.#refund(uid, charged, meta);

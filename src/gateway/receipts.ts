@@ -7,16 +7,17 @@
 //     handed to the injected MO router.
 // docs/receipts.md gives the rules and the choices made where SPEC.md is silent.
 
-import { CommandStatus, type PduOf, type Tlvs } from '../smpp/codec/index.js';
+import { CommandStatus, type PduOf, statusName, type Tlvs } from '../smpp/codec/index.js';
 import type { NetworkErrorCode } from '../smpp/codec/tlv.js';
 import { ESM_CLASS_UDHI, parseUdh } from '../smpp/text/index.js';
-import { type MessageRecord, MessageState, type MessageStateValue } from '../store/model.js';
+import { type HttpDlr, type MessageRecord, MessageState, type MessageStateValue } from '../store/model.js';
 import type { MessagePatch, Store } from '../store/store.js';
 import { fromMicros, toMicros } from './billing.js';
 import { billedParts } from './mtHandlers.js';
 import { contentText, type GatewayLogger, type WallClock } from './pipeline.js';
 import {
   formatReceipt,
+  formatReceiptDate,
   isFinalState,
   parseReceipt,
   receiptIdKey,
@@ -84,6 +85,70 @@ export interface ReceiptEngineOptions {
   quickReceiptPollMs?: number;
   /** Timers for held receipts; default Node's. */
   timers?: { setTimeout(fn: () => void, ms: number): unknown; clearTimeout(handle: unknown): void };
+  /** The durable HTTP outbox that carries HTTP API receipts to their `dlr-url` (messages with a `dlr` target). */
+  httpOutbox?: HttpCallQueue;
+}
+
+/** One HTTP call for the durable outbox: form fields sent as the query string (GET) or a form body (POST). */
+export interface HttpCall {
+  url: string;
+  method: 'GET' | 'POST';
+  fields: Record<string, string>;
+}
+
+/** Where HTTP calls are queued durably and retried until a 2xx (the HTTP outbox of src/connectors/http fits). */
+export interface HttpCallQueue {
+  /** Keeps the call for `target`'s worker (calls of one target go out in order); resolves once durable. */
+  enqueue(target: string, call: HttpCall, expiresAt: number): Promise<unknown>;
+}
+
+/** True when the ESME gets an SMPP receipt for this state: asked in registered_delivery, and not an HTTP API message. */
+function wantsEsmeReceipt(message: MessageRecord, state: MessageStateValue): boolean {
+  return (message.dlr === undefined || message.dlr === null) && wantsReceipt(message.registered_delivery, state);
+}
+
+/** The outbox target of a user's HTTP API receipts: one worker per user, so a dead dlr-url holds only its owner's. */
+export function httpReceiptTarget(uid: string): string {
+  return `dlr:${uid}`;
+}
+
+/** True when an HTTP API message asked for this receipt level: 1 the submit_sm_resp outcome, 2 the terminal one. */
+export function wantsHttpReceipt(dlr: HttpDlr | null | undefined, level: 1 | 2): dlr is HttpDlr {
+  return dlr !== undefined && dlr !== null && (dlr.level === level || dlr.level === 3);
+}
+
+/**
+ * Jasmin's level 1 receipt fields (SMS-C level: what the upstream answered to submit_sm): `id`, `message_status`
+ * (the ESME_* status name), `level` (1), `connector`.
+ */
+export function httpReceiptLevel1(message: MessageRecord, cid: string, status: number): Record<string, string> {
+  return { id: message.id, message_status: statusName(status), level: '1', connector: cid };
+}
+
+/**
+ * Jasmin's level 2 receipt fields (terminal level): level 1's with `message_status` the receipt state (DELIVRD,
+ * UNDELIV…), `level` 2, and `id_smsc`, `sub`, `dlvrd`, `subdate`, `donedate` (YYMMDDhhmm), `err`, `text` as in the
+ * SMPP receipt text (SMPP 3.4 Appendix B).
+ */
+export function httpReceiptLevel2(
+  message: MessageRecord,
+  cid: string,
+  facts: EsmeReceiptFacts,
+): Record<string, string> {
+  const three = (n: number) => String(Math.max(0, Math.trunc(n))).padStart(3, '0');
+  return {
+    id: message.id,
+    message_status: receiptStateName(facts.state),
+    level: '2',
+    connector: cid,
+    id_smsc: message.upstream_id ?? '',
+    sub: '001',
+    dlvrd: facts.state === MessageState.DELIVERED ? '001' : '000',
+    subdate: formatReceiptDate(message.submitted_at),
+    donedate: formatReceiptDate(facts.doneAt),
+    err: three(facts.errorCode),
+    text: receiptTextOf(message),
+  };
 }
 
 /** What an upstream receipt says once read (TLVs first, then the `id:… stat:…` text). */
@@ -260,6 +325,7 @@ export class ReceiptEngine implements UpstreamEvents {
   readonly #waitMs: number;
   readonly #pollMs: number;
   readonly #timers: NonNullable<ReceiptEngineOptions['timers']>;
+  readonly #httpOutbox: HttpCallQueue | undefined;
   /** Work on one message, one at a time (a receipt racing its own submit outcome, duplicates). */
   readonly #chains = new Map<string, Promise<void>>();
   /** Receipts waiting for their map entry, by `cid\0key`. */
@@ -280,6 +346,7 @@ export class ReceiptEngine implements UpstreamEvents {
     this.#waitMs = Math.max(0, options.quickReceiptWaitMs ?? 10_000);
     this.#pollMs = Math.max(1, options.quickReceiptPollMs ?? 250);
     this.#timers = options.timers ?? defaultTimers;
+    this.#httpOutbox = options.httpOutbox;
   }
 
   /** Receipts held right now waiting for their map entry. */
@@ -343,7 +410,7 @@ export class ReceiptEngine implements UpstreamEvents {
     const message = (await this.#store.getMessage(given.id)) ?? given;
     const key = submitRespIdKey(upstreamId, upstreamIdOptions(this.#settings(cid)));
     const done = message.status === 'final' || message.status === 'failed' || message.status === 'cancelled';
-    const intermediate = !done && wantsReceipt(message.registered_delivery, MessageState.ENROUTE);
+    const intermediate = !done && wantsEsmeReceipt(message, MessageState.ENROUTE);
     // One tick, so the store commits the status, the intermediate receipt and the map together. A held quick receipt
     // that sees the map entry still waits for this task to finish (work on one message is serialised).
     const writes: Promise<unknown>[] = [];
@@ -355,6 +422,8 @@ export class ReceiptEngine implements UpstreamEvents {
       // SMPP 3.4 §5.2.17 bit 4: an intermediate notification that the upstream has the message (ENROUTE).
       if (intermediate)
         writes.push(this.#queueReceipt(message, { state: MessageState.ENROUTE, errorCode: 0, doneAt: now }));
+      if (wantsHttpReceipt(message.dlr, 1))
+        writes.push(this.#queueHttp(message, message.dlr, httpReceiptLevel1(message, cid, CommandStatus.ESME_ROK)));
     } else {
       this.#log.info('mt_accepted_again', {
         cid,
@@ -408,8 +477,18 @@ export class ReceiptEngine implements UpstreamEvents {
     const refund = await this.#refund(message);
     const patch: MessagePatch = { status: 'failed', state, error_code: errorCode, final_at: now, charged: 0 };
     const writes: Promise<unknown>[] = [this.#store.updateMessages([{ id: message.id, patch }])];
-    const wanted = wantsReceipt(message.registered_delivery, state);
+    const wanted = wantsEsmeReceipt(message, state);
     if (wanted) writes.push(this.#queueReceipt(message, { state, errorCode, doneAt: now }));
+    // HTTP API receipts: level 1 gets the refusal's status (ESME_RSUBMITFAIL when it never reached an upstream), and
+    // level 2 the terminal state at once, since no upstream receipt will ever come for it.
+    if (wantsHttpReceipt(message.dlr, 1)) {
+      const status = outcome.kind === 'expired' ? CommandStatus.ESME_RSUBMITFAIL : outcome.status;
+      writes.push(this.#queueHttp(message, message.dlr, httpReceiptLevel1(message, cid, status)));
+    }
+    if (wantsHttpReceipt(message.dlr, 2)) {
+      const fields = httpReceiptLevel2(message, cid, { state, errorCode, doneAt: now });
+      writes.push(this.#queueHttp(message, message.dlr, fields));
+    }
     await Promise.all(writes);
     this.#log.info('mt_failed', {
       cid,
@@ -464,7 +543,7 @@ export class ReceiptEngine implements UpstreamEvents {
       if (final) await this.#closeMap(cid, key, messageId);
       return;
     }
-    const wanted = wantsReceipt(message.registered_delivery, receipt.state);
+    const wanted = wantsEsmeReceipt(message, receipt.state);
     const writes: Promise<unknown>[] = [];
     if (wanted) {
       writes.push(
@@ -475,6 +554,14 @@ export class ReceiptEngine implements UpstreamEvents {
           ...(receipt.networkErrorCode !== undefined ? { networkErrorCode: receipt.networkErrorCode } : {}),
         }),
       );
+    }
+    if (final && wantsHttpReceipt(message.dlr, 2)) {
+      const fields = httpReceiptLevel2(message, cid, {
+        state: receipt.state,
+        errorCode: receipt.errorCode,
+        doneAt: now,
+      });
+      writes.push(this.#queueHttp(message, message.dlr, fields));
     }
     const patch: MessagePatch = final
       ? { status: 'final', state: receipt.state, error_code: receipt.errorCode, final_at: now }
@@ -504,6 +591,20 @@ export class ReceiptEngine implements UpstreamEvents {
       const oldest = this.#closed.keys().next().value;
       if (oldest !== undefined) this.#closed.delete(oldest);
     }
+  }
+
+  /** Queues one HTTP API receipt in the outbox; without an outbox the receipt cannot go anywhere, and says so. */
+  async #queueHttp(message: MessageRecord, dlr: HttpDlr, fields: Record<string, string>): Promise<void> {
+    if (this.#httpOutbox === undefined) {
+      this.#log.error('http_receipt_no_outbox', { message_id: message.id, uid: message.uid, level: fields.level });
+      return;
+    }
+    const expiresAt = this.#clock.now() + this.#expiryMs;
+    await this.#httpOutbox.enqueue(
+      httpReceiptTarget(message.uid),
+      { url: dlr.url, method: dlr.method, fields },
+      expiresAt,
+    );
   }
 
   #queueReceipt(message: MessageRecord, facts: EsmeReceiptFacts): Promise<number[]> {
