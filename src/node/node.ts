@@ -62,7 +62,7 @@ export interface GatewayNodeOptions {
   connectors?: NodeConnectorsFactory;
   mo?: NodeMoFactory;
   /** Delivery engine tuning (tests). */
-  delivery?: { sweepMs?: number; retryBaseMs?: number; retryMaxMs?: number };
+  delivery?: { sweepMs?: number; retryBaseMs?: number; retryMaxMs?: number; windowPerUser?: number };
 }
 
 function childOf(logger: GatewayNodeOptions['logger'], component: string): GatewayLogger {
@@ -107,6 +107,9 @@ export class GatewayNode {
       store,
       pickSession: (uid) => this.server.nextReceiver(uid),
       logger: childOf(logger, 'delivery'),
+      // A user's receipts and MO in flight at once, across its receiver binds: one session's outbound window, so a
+      // busy ESME is fed as fast as one bind can answer (the default of 10 caps a 1 ms round trip at 10k/s).
+      windowPerUser: options.server.windowSize ?? 100,
       ...options.delivery,
     });
     const onQueued = (uid: string) => this.delivery.notify(uid);
