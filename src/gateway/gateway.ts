@@ -6,6 +6,7 @@ import { randomFillSync } from 'node:crypto';
 
 import type { Authenticator, Handlers } from '../smpp/session/session.js';
 import { Accounts, type AccountsStore, type GatewayPrincipal } from './accounts.js';
+import type { GatewayEventSink } from './events.js';
 import { createMessageIdGenerator } from './messageId.js';
 import { createMtHandlers, type HandlersStore } from './mtHandlers.js';
 import type { PasswordVerifier } from './password.js';
@@ -46,6 +47,8 @@ export interface GatewayOptions {
   throttle?: Throttle;
   /** Whether a connector is bound upstream (failover and round-robin routing); default all up. */
   isConnectorUp?: (cid: string) => boolean;
+  /** Told of every MT acceptance and refusal (metrics, message history); default nobody. */
+  events?: GatewayEventSink;
 }
 
 /** Accounts, the MT pipeline and the SMPP handlers, wired for the composition root. */
@@ -78,6 +81,7 @@ export class Gateway {
       idGenerator: options.idGenerator ?? createMessageIdGenerator({ uuid: createUuidV7Generator() }),
       ...(options.isConnectorUp !== undefined ? { isConnectorUp: options.isConnectorUp } : {}),
       ...(options.throttle !== undefined ? { throttle: options.throttle } : {}),
+      ...(options.events !== undefined ? { events: options.events } : {}),
     });
     this.authenticator = this.accounts.authenticate;
     this.handlers = createMtHandlers({

@@ -31,6 +31,7 @@ import type { Amounts, ChargeResult, Store } from '../store/store.js';
 import type { Accounts } from './accounts.js';
 import { type Bill, billMessage, fromMicros, toMicros } from './billing.js';
 import { checkMt, type MtRequest } from './credentials.js';
+import { type GatewayEventSink, NO_EVENTS } from './events.js';
 import type { RoutingContext } from './filters.js';
 import { type MtRoutingOptions, RoundRobin, routeMt } from './routing.js';
 import { Throttle } from './throttle.js';
@@ -141,6 +142,8 @@ export interface MtPipelineOptions {
   isConnectorUp?: (cid: string) => boolean;
   /** Token buckets for throughput quotas; default a new Throttle. */
   throttle?: Throttle;
+  /** Told of every acceptance and refusal (metrics, history); default nobody. */
+  events?: GatewayEventSink;
 }
 
 /**
@@ -274,6 +277,7 @@ export class MtPipeline {
   readonly #throttle: Throttle;
   readonly #routing: MtRoutingOptions;
   readonly #writes: CoalescedWrites;
+  readonly #events: GatewayEventSink;
   readonly #bills = new Map<number, Map<number, Bill>>();
   #routes: MtRoute[] | undefined;
   #routesLoad: Promise<MtRoute[]> | undefined;
@@ -297,6 +301,7 @@ export class MtPipeline {
     this.#isConnectorUp = options.isConnectorUp ?? (() => true);
     this.#throttle = options.throttle ?? new Throttle();
     this.#writes = new CoalescedWrites(this.#store);
+    this.#events = options.events ?? NO_EVENTS;
     this.#routing = { isConnectorUp: this.#isConnectorUp, nextIndex: new RoundRobin().nextIndex };
   }
 
@@ -331,18 +336,20 @@ export class MtPipeline {
     channel: Channel,
     meta: SubmitMeta = {},
   ): Promise<SubmitResult> {
-    if (this.#closed) return this.#rejected(submitter, request, meta, refuse('ESME_RSYSERR', 'the gateway is closing'));
+    if (this.#closed) {
+      return this.#rejected(submitter, request, meta, refuse('ESME_RSYSERR', 'the gateway is closing'), channel);
+    }
     this.#inflight++;
     try {
       const result = await this.#run(submitter, request, channel, meta);
       if (result.ok) this.#accepted++;
-      else this.#rejected(submitter, request, meta, result);
+      else this.#rejected(submitter, request, meta, result, channel);
       return result;
     } catch (error) {
       // Anything unexpected (a store that throws where it should not) is a system error, never a crash.
       const result = refuse('ESME_RSYSERR', `internal error: ${errorMessage(error)}`);
       this.#log.error('mt_internal_error', { session: meta.session, uid: submitter.id, error: errorMessage(error) });
-      return this.#rejected(submitter, request, meta, result);
+      return this.#rejected(submitter, request, meta, result, channel);
     } finally {
       if (--this.#inflight === 0 && this.#idle.length > 0) {
         const waiters = this.#idle;
@@ -466,6 +473,18 @@ export class MtPipeline {
       return refuse(full ? 'ESME_RMSGQFUL' : 'ESME_RSYSERR', `store refused the message: ${errorMessage(error)}`);
     }
 
+    if (this.#events.active) {
+      this.#events.emit({
+        type: 'accepted',
+        at: now,
+        uid,
+        ids: [record.id],
+        cid: record.cid,
+        route: record.route_order,
+        parts: facts.parts,
+        channel,
+      });
+    }
     if (this.#log.enabled?.('INFO') === false) return { ok: true, status: 0, message_ids: [record.id] };
     const privacy = this.#settings.log_privacy;
     this.#log.info('mt_accepted', {
@@ -663,8 +682,16 @@ export class MtPipeline {
     }
   }
 
-  #rejected(submitter: Submitter, req: MtSubmission, meta: SubmitMeta, result: Refusal): Refusal {
+  #rejected(submitter: Submitter, req: MtSubmission, meta: SubmitMeta, result: Refusal, channel: Channel): Refusal {
     this.#refusals.set(result.status, (this.#refusals.get(result.status) ?? 0) + 1);
+    if (this.#events.active) {
+      const at = this.#clock.now();
+      this.#events.emit(
+        result.status === CommandStatus.ESME_RTHROTTLED
+          ? { type: 'throttled', at, uid: submitter.id, channel }
+          : { type: 'refused', at, uid: submitter.id, status: result.status, reason: result.reason, channel },
+      );
+    }
     this.#log.info('mt_rejected', {
       session: meta.session,
       system_id: submitter.username,
