@@ -12,6 +12,7 @@
 import { encodePdu, type Pdu, type PduOf } from '../smpp/codec/index.js';
 import type { DeliveryRecord } from '../store/model.js';
 import type { Store } from '../store/store.js';
+import { type GatewayEventSink, NO_EVENTS } from './events.js';
 import type { GatewayLogger, WallClock } from './pipeline.js';
 import type { DeliverSmFields } from './receipts.js';
 
@@ -55,6 +56,8 @@ export interface DeliveryEngineOptions {
   expireEveryMs?: number;
   /** After a send that could not start (session closing, its window full), the wait before trying again. Default 200 ms. */
   resendDelayMs?: number;
+  /** Told of every delivery attempt that reached an ESME (metrics, history); default nobody. */
+  events?: GatewayEventSink;
 }
 
 /** Thrown by deliverSmOf for a payload that cannot be a deliver_sm. */
@@ -167,6 +170,7 @@ export class DeliveryEngine {
   readonly #sweepMs: number;
   readonly #expireEveryMs: number;
   readonly #resendDelayMs: number;
+  readonly #events: GatewayEventSink;
   readonly #users = new Map<string, UserQueue>();
   readonly #sends = new Set<Promise<void>>();
   #sweepTimer: unknown;
@@ -187,6 +191,7 @@ export class DeliveryEngine {
     this.#sweepMs = Math.max(1, options.sweepMs ?? 5000);
     this.#expireEveryMs = Math.max(1, options.expireEveryMs ?? 60_000);
     this.#resendDelayMs = Math.max(1, options.resendDelayMs ?? 200);
+    this.#events = options.events ?? NO_EVENTS;
   }
 
   /** Figures since start: delivered (acked), retried (error or timeout), expired, dropped (unsendable payloads). */
@@ -312,9 +317,11 @@ export class DeliveryEngine {
         this.#wakeAt(uid, q, this.#clock.now() + this.#resendDelayMs);
         return;
       }
+      this.#report(d, session, 'timeout', undefined);
       await this.#retry(uid, q, d, session, `no response: ${errorMessage(error)}`);
       return;
     }
+    this.#report(d, session, response.command_status === 0 ? 'ok' : 'error', response.command_status);
     if (response.command_status === 0) {
       try {
         await this.#store.ackDelivery(uid, d.seq);
@@ -328,6 +335,24 @@ export class DeliveryEngine {
       return;
     }
     await this.#retry(uid, q, d, session, `status 0x${response.command_status.toString(16).padStart(8, '0')}`);
+  }
+
+  /** Tells the event listeners how an attempt that reached the ESME went. */
+  #report(d: DeliveryRecord, session: DeliverySession, result: 'ok' | 'error' | 'timeout', status?: number): void {
+    if (!this.#events.active) return;
+    const tlvs = d.payload.tlvs as { receipted_message_id?: unknown } | undefined;
+    const messageId = tlvs?.receipted_message_id;
+    this.#events.emit({
+      type: 'delivery',
+      at: this.#clock.now(),
+      uid: d.uid,
+      seq: d.seq,
+      kind: d.kind,
+      session: session.id,
+      result,
+      ...(result === 'error' && status !== undefined ? { status } : {}),
+      ...(d.kind === 'receipt' && typeof messageId === 'string' ? { message_id: messageId } : {}),
+    });
   }
 
   async #retry(uid: string, q: UserQueue, d: DeliveryRecord, session: DeliverySession, why: string): Promise<void> {

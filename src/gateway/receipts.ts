@@ -13,6 +13,7 @@ import { ESM_CLASS_UDHI, parseUdh } from '../smpp/text/index.js';
 import { type HttpDlr, type MessageRecord, MessageState, type MessageStateValue } from '../store/model.js';
 import type { MessagePatch, Store } from '../store/store.js';
 import { fromMicros, toMicros } from './billing.js';
+import { type GatewayEventSink, NO_EVENTS } from './events.js';
 import { billedParts } from './mtHandlers.js';
 import { contentText, type GatewayLogger, type WallClock } from './pipeline.js';
 import {
@@ -87,6 +88,8 @@ export interface ReceiptEngineOptions {
   timers?: { setTimeout(fn: () => void, ms: number): unknown; clearTimeout(handle: unknown): void };
   /** The durable HTTP outbox that carries HTTP API receipts to their `dlr-url` (messages with a `dlr` target). */
   httpOutbox?: HttpCallQueue;
+  /** Told of every upstream outcome and matched receipt (metrics, history); default nobody. */
+  events?: GatewayEventSink;
 }
 
 /** One HTTP call for the durable outbox: form fields sent as the query string (GET) or a form body (POST). */
@@ -325,6 +328,7 @@ export class ReceiptEngine implements UpstreamEvents {
   readonly #waitMs: number;
   readonly #pollMs: number;
   readonly #timers: NonNullable<ReceiptEngineOptions['timers']>;
+  readonly #events: GatewayEventSink;
   readonly #httpOutbox: HttpCallQueue | undefined;
   /** Work on one message, one at a time (a receipt racing its own submit outcome, duplicates). */
   readonly #chains = new Map<string, Promise<void>>();
@@ -346,6 +350,7 @@ export class ReceiptEngine implements UpstreamEvents {
     this.#waitMs = Math.max(0, options.quickReceiptWaitMs ?? 10_000);
     this.#pollMs = Math.max(1, options.quickReceiptPollMs ?? 250);
     this.#timers = options.timers ?? defaultTimers;
+    this.#events = options.events ?? NO_EVENTS;
     this.#httpOutbox = options.httpOutbox;
   }
 
@@ -436,6 +441,18 @@ export class ReceiptEngine implements UpstreamEvents {
       this.#store.putReceiptMaps([{ cid, upstream_id: key, message_id: message.id, expires_at: now + this.#expiryMs }]),
     );
     await Promise.all(writes);
+    if (this.#events.active) {
+      this.#events.emit({
+        type: 'upstream',
+        at: now,
+        cid,
+        id: message.id,
+        uid: message.uid,
+        outcome: 'accepted',
+        upstream_id: upstreamId,
+        attempts: given.attempts,
+      });
+    }
     this.#wakeHeld(cid, key);
     if (intermediate) this.#onQueued(message.uid);
   }
@@ -490,6 +507,18 @@ export class ReceiptEngine implements UpstreamEvents {
       writes.push(this.#queueHttp(message, message.dlr, fields));
     }
     await Promise.all(writes);
+    if (this.#events.active) {
+      this.#events.emit({
+        type: 'upstream',
+        at: now,
+        cid,
+        id: message.id,
+        uid: message.uid,
+        outcome: outcome.kind,
+        ...(outcome.kind === 'rejected' ? { status: outcome.status } : {}),
+        attempts: given.attempts,
+      });
+    }
     this.#log.info('mt_failed', {
       cid,
       message_id: message.id,
@@ -570,6 +599,18 @@ export class ReceiptEngine implements UpstreamEvents {
     // One tick, so the store commits the receipt, the message and the map together.
     if (final) writes.push(this.#closeMap(cid, key, messageId));
     await Promise.all(writes);
+    if (this.#events.active) {
+      this.#events.emit({
+        type: 'receipt',
+        at: now,
+        cid,
+        id: messageId,
+        uid: message.uid,
+        state: receipt.state,
+        error_code: receipt.errorCode,
+        forwarded: wanted,
+      });
+    }
     this.#log.info('receipt', {
       cid,
       upstream_id: receipt.id,
