@@ -139,7 +139,7 @@ describe('reporters', () => {
       [['u1', ['m1'], 'c1', 0, 1, 'smpps']],
     );
     assert.deepEqual(
-      byType('throttled').map((e) => e.uid),
+      byType('throttled').map((e) => e.type === 'throttled' && e.uid),
       ['u1'],
     );
     const [r] = byType('refused');
