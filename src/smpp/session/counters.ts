@@ -53,6 +53,72 @@ export interface ServerCountersSnapshot {
   data_sm_count: number;
 }
 
+/** Distinct command_ids, and statuses per command, counted apart; the rest share the key OTHER (a peer's garbage). */
+const MAX_KEYS = 64;
+
+/** PDUs counted by command_id and command_status, for the metrics (`other` keys once a peer sends too many kinds). */
+export class PduCounts {
+  /** The key used for a command_id or status beyond the first MAX_KEYS seen. */
+  static readonly OTHER = -1;
+  readonly #byCommand = new Map<number, Map<number, number>>();
+
+  /** Counts one PDU. */
+  add(commandId: number, status: number): void {
+    let byStatus = this.#byCommand.get(commandId);
+    if (byStatus === undefined) {
+      const key = this.#byCommand.size < MAX_KEYS ? commandId : PduCounts.OTHER;
+      byStatus = this.#byCommand.get(key);
+      if (byStatus === undefined) {
+        byStatus = new Map();
+        this.#byCommand.set(key, byStatus);
+      }
+    }
+    const n = byStatus.get(status);
+    if (n !== undefined) byStatus.set(status, n + 1);
+    else if (byStatus.size < MAX_KEYS) byStatus.set(status, 1);
+    else byStatus.set(PduCounts.OTHER, (byStatus.get(PduCounts.OTHER) ?? 0) + 1);
+  }
+
+  /** Every (command_id, status, count) counted so far. */
+  entries(): { commandId: number; status: number; count: number }[] {
+    const out: { commandId: number; status: number; count: number }[] = [];
+    for (const [commandId, byStatus] of this.#byCommand) {
+      for (const [status, count] of byStatus) out.push({ commandId, status, count });
+    }
+    return out;
+  }
+}
+
+/** Upper bounds (seconds) of the submit_sm_resp latency buckets: 0.5 ms to 10 s. */
+export const SUBMIT_LATENCY_BUCKETS: readonly number[] = [
+  0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
+];
+
+/** A fixed-bucket histogram cheap enough to observe every response (a few comparisons, no allocation). */
+export class LatencyHistogram {
+  /** Upper bounds, ascending, in seconds; a last implicit bucket is +Inf. */
+  readonly bounds: readonly number[];
+  /** Observations per bucket (not cumulative); `counts[bounds.length]` is the +Inf bucket. */
+  readonly counts: Float64Array;
+  sum = 0;
+  count = 0;
+
+  constructor(bounds: readonly number[] = SUBMIT_LATENCY_BUCKETS) {
+    this.bounds = [...bounds];
+    this.counts = new Float64Array(bounds.length + 1);
+  }
+
+  /** Records one duration in seconds. */
+  observe(seconds: number): void {
+    const b = this.bounds;
+    let i = 0;
+    while (i < b.length && seconds > b[i]) i++;
+    this.counts[i]++;
+    this.sum += seconds;
+    this.count++;
+  }
+}
+
 /** One user's counters; mutated by the sessions bound as that user. */
 export class UserCounters {
   bindCount = 0;
@@ -118,6 +184,12 @@ export class ServerCounters {
   elinkCount = 0;
   deliverSmCount = 0;
   dataSmCount = 0;
+  /** Every PDU read from an ESME, by command and status (decode failures under the command they claimed). */
+  readonly pdusIn = new PduCounts();
+  /** Every PDU written to an ESME, by command and status. */
+  readonly pdusOut = new PduCounts();
+  /** From reading an MT request to queuing its response for the socket (submit_sm, data_sm, submit_multi). */
+  readonly submitLatency = new LatencyHistogram();
   readonly #users = new Map<string, UserCounters>();
   readonly #now: () => number;
 

@@ -5,6 +5,7 @@
 // §4.7.2, §4.6.2) — are written straight into it without an intermediate object or Buffer.
 
 import type { Duplex } from 'node:stream';
+import type { PduCounts } from './counters.js';
 
 const SEGMENT = 64 * 1024;
 /** SMPP 3.4 §5.2.23: message_id is a C-octet string of at most 65 octets including the NUL. */
@@ -23,11 +24,14 @@ export class Outbox {
   #scheduled = false;
   /** Flush as soon as this many octets are queued instead of waiting for the end of the tick. */
   readonly #eagerBytes: number;
+  /** Where every queued PDU is counted by command and status (the metrics), if anywhere. */
+  readonly #counts: PduCounts | undefined;
 
-  constructor(stream: Duplex, onFlush: (ok: boolean) => void, eagerBytes = 16 * 1024) {
+  constructor(stream: Duplex, onFlush: (ok: boolean) => void, eagerBytes = 16 * 1024, counts?: PduCounts) {
     this.#stream = stream;
     this.#onFlush = onFlush;
     this.#eagerBytes = eagerBytes;
+    this.#counts = counts;
   }
 
   /** Octets queued and not yet written. */
@@ -46,6 +50,7 @@ export class Outbox {
     writeU32(b, pos + 8, status);
     writeU32(b, pos + 12, sequence);
     this.#end = pos + 16;
+    this.#counts?.add(commandId, status);
     this.#schedule();
   }
 
@@ -72,6 +77,7 @@ export class Outbox {
     writeU32(b, pos + 8, status);
     writeU32(b, pos + 12, sequence);
     this.#end = pos + length;
+    this.#counts?.add(commandId, status);
     this.#schedule();
     return true;
   }
@@ -81,6 +87,7 @@ export class Outbox {
     const pos = this.#reserve(pdu.length);
     pdu.copy(this.#seg, pos);
     this.#end = pos + pdu.length;
+    if (this.#counts !== undefined && pdu.length >= 16) this.#counts.add(pdu.readUInt32BE(4), pdu.readUInt32BE(8));
     this.#schedule();
   }
 

@@ -259,7 +259,7 @@ export class SmppSession<P extends Principal = Principal> extends EventEmitter<S
     this.id = options.id ?? `s${nextSessionNumber++}`;
     this.peerAddress = options.peerAddress ?? '';
     this.#stream = stream;
-    this.#outbox = new Outbox(stream, this.#onFlushed);
+    this.#outbox = new Outbox(stream, this.#onFlushed, undefined, options.counters?.pdusOut);
     this.#clock = options.clock ?? systemClock;
     this.#timers = { ...DEFAULT_TIMERS, ...options.timers };
     this.#handlers = options.handlers ?? {};
@@ -508,6 +508,7 @@ export class SmppSession<P extends Principal = Principal> extends EventEmitter<S
       this.#onDecodeError(error);
       return;
     }
+    this.#counters?.pdusIn.add(CommandId[pdu.command], pdu.command_status);
     if (isResponse(CommandId[pdu.command])) {
       this.#onResponse(pdu);
       return;
@@ -546,6 +547,7 @@ export class SmppSession<P extends Principal = Principal> extends EventEmitter<S
       return;
     }
     const { commandId, sequenceNumber, commandStatus } = error;
+    this.#counters?.pdusIn.add(commandId, 0);
     this.#log.info('decode_error', {
       command: commandName(commandId),
       sequence: sequenceNumber,
@@ -590,12 +592,14 @@ export class SmppSession<P extends Principal = Principal> extends EventEmitter<S
     const seq = pdu.sequence_number;
     const respId = RESPONSE_ID[command];
     const mt = this.role === 'server' && MT_COMMANDS.has(command);
+    // Latency of MT responses, for the metrics: from here to the response queued for the socket.
+    const started = mt && this.#counters !== undefined ? performance.now() : 0;
     if (mt) this.#counters?.onSubmitRequest(this.#user);
     const handler = this.#handlers[command] as
       | ((pdu: Pdu, ctx: HandlerContext<P>) => unknown | Promise<unknown>)
       | undefined;
     if (handler === undefined) {
-      if (respId !== undefined) this.#answer(seq, respId, CommandStatus.ESME_RINVCMDID, mt);
+      if (respId !== undefined) this.#answer(seq, respId, CommandStatus.ESME_RINVCMDID, mt, started);
       else this.#log.info('ignored', { command, sequence: seq });
       return;
     }
@@ -608,7 +612,7 @@ export class SmppSession<P extends Principal = Principal> extends EventEmitter<S
     }
     if (result === null || typeof result !== 'object' || typeof (result as Promise<unknown>).then !== 'function') {
       // Answered synchronously: never in flight across a tick, so no bookkeeping.
-      if (respId !== undefined) this.#answer(seq, respId, result, mt);
+      if (respId !== undefined) this.#answer(seq, respId, result, mt, started);
       return;
     }
     this.#inflight++;
@@ -621,10 +625,10 @@ export class SmppSession<P extends Principal = Principal> extends EventEmitter<S
       this.#inflightSeqs.add(seq);
     }
     (result as Promise<unknown>).then(
-      (value) => this.#settle(seq, respId, value, mt),
+      (value) => this.#settle(seq, respId, value, mt, started),
       (error: unknown) => {
         this.#handlerFailed(pdu, error);
-        this.#settle(seq, respId, CommandStatus.ESME_RSYSERR, mt);
+        this.#settle(seq, respId, CommandStatus.ESME_RSYSERR, mt, started);
       },
     );
   }
@@ -637,7 +641,7 @@ export class SmppSession<P extends Principal = Principal> extends EventEmitter<S
     });
   }
 
-  #settle(seq: number, respId: number | undefined, result: unknown, mt: boolean): void {
+  #settle(seq: number, respId: number | undefined, result: unknown, mt: boolean, started: number): void {
     const dups = this.#dupSeqs?.get(seq);
     if (dups !== undefined) {
       if (dups <= 1) this.#dupSeqs!.delete(seq);
@@ -647,14 +651,14 @@ export class SmppSession<P extends Principal = Principal> extends EventEmitter<S
     }
     this.#inflight--;
     if (this.#state !== SessionState.CLOSED) {
-      if (respId !== undefined) this.#answer(seq, respId, result, mt);
+      if (respId !== undefined) this.#answer(seq, respId, result, mt, started);
       if (this.#inflight === 0) this.#onIdle();
       if (this.#readPaused) this.#drain();
     }
   }
 
   /** Encodes and queues response `respId` to request `seq` from a handler's result. */
-  #answer(seq: number, respId: number, result: unknown, mt: boolean): void {
+  #answer(seq: number, respId: number, result: unknown, mt: boolean, started = 0): void {
     let status: number;
     let body: Record<string, unknown> | undefined;
     if (typeof result === 'number') {
@@ -676,6 +680,7 @@ export class SmppSession<P extends Principal = Principal> extends EventEmitter<S
         status === 0 ? 'ok' : status === CommandStatus.ESME_RTHROTTLED ? 'throttled' : 'error',
         this.#user,
       );
+      if (started > 0) this.#counters?.submitLatency.observe((performance.now() - started) / 1000);
     }
     const out = this.#outbox;
     if (body === undefined || (status !== 0 && body.tlvs === undefined && body.unsuccess_sme === undefined)) {
