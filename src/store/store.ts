@@ -47,6 +47,71 @@ export interface MessageQuery {
   limit?: number;
 }
 
+/** What a history event records; `accepted` is not stored but read from the message itself (see acceptedEvent). */
+export type HistoryEventType = 'accepted' | 'upstream' | 'receipt' | 'delivery';
+
+/** One thing that happened to a message part, at a time (docs/history.md lists each type's data). */
+export interface HistoryEvent {
+  message_id: string;
+  /** Epoch milliseconds. */
+  at: number;
+  type: HistoryEventType;
+  /** The type's own fields, plain JSON-able data. */
+  data: Record<string, unknown>;
+}
+
+/** A message part and its events, oldest first (the first one is its acceptance). */
+export interface MessageHistory {
+  message: MessageRecord;
+  events: HistoryEvent[];
+}
+
+/** A history query: by user and time range, or by destination; newest first, a page at a time. */
+export interface HistoryQuery extends MessageQuery {
+  /** Where the previous page ended (its `next_cursor`); opaque, backend-specific. */
+  cursor?: string;
+}
+
+/** One page of a history query; `next_cursor` is null on the last page. */
+export interface HistoryPage {
+  items: MessageHistory[];
+  next_cursor: string | null;
+}
+
+/** A connector's queue: parts queued and when the longest-waiting one became due (acceptance or schedule). */
+export interface QueueStat {
+  depth: number;
+  /** Epoch milliseconds; null when the queue is empty. */
+  oldest_at: number | null;
+}
+
+/**
+ * The acceptance event every history starts with, read from the message part itself (the message row is written
+ * in the acceptance's own commit, so keeping a second copy would only cost the hot path a write).
+ */
+export function acceptedEvent(m: MessageRecord): HistoryEvent {
+  return {
+    message_id: m.id,
+    at: m.submitted_at,
+    type: 'accepted',
+    data: {
+      uid: m.uid,
+      cid: m.cid,
+      route: m.route_order,
+      part: m.part,
+      source_addr: m.source_addr,
+      destination_addr: m.destination_addr,
+      rate: m.rate,
+      charged: m.charged,
+    },
+  };
+}
+
+/** Events with the same time keep the order they were appended in; this sorts a merged list by time only. */
+export function byTime(a: HistoryEvent, b: HistoryEvent): number {
+  return a.at - b.at;
+}
+
 /** One entry of the receipt map: the upstream's id for a message, kept until `expires_at` (dlr_expiry). */
 export interface ReceiptMapEntry {
   cid: string;
@@ -57,6 +122,13 @@ export interface ReceiptMapEntry {
 
 /** A delivery to enqueue: the store assigns `seq`, `attempts` and `next_attempt_at`. */
 export type NewDelivery = Omit<DeliveryRecord, 'seq' | 'attempts' | 'next_attempt_at'>;
+
+/** A change to shared configuration data, so that every node drops its caches of it (issue #7). */
+export interface StoreChange {
+  kind: 'accounts' | 'routes' | 'connectors';
+  /** The gid, uid, cid or `mt:<order>` / `mo:<order>` that changed, when known. */
+  id?: string;
+}
 
 /** Everything smppgate keeps. All methods are async; a resolved write is durable. */
 export interface Store {
@@ -148,6 +220,21 @@ export interface Store {
   expireQueued(now: number): Promise<MessageRecord[]>;
   /** History, newest first. */
   listMessages(query: MessageQuery): Promise<MessageRecord[]>;
+  /** Queued parts per connector and the wait of the longest-waiting one; connectors with none are absent. */
+  queueStats(): Promise<Record<string, QueueStat>>;
+
+  // Message history
+  /** Appends events (several messages', any order) in one write. */
+  appendHistory(events: HistoryEvent[]): Promise<void>;
+  /** A part with its acceptance and every stored event, oldest first; null when the part is unknown (or pruned). */
+  messageHistory(id: string): Promise<MessageHistory | null>;
+  /** Parts matching the query, newest first (submitted_at, then acceptance order), each with its events. */
+  queryHistory(query: HistoryQuery): Promise<HistoryPage>;
+  /**
+   * Deletes events older than `before` and the parts that were done before it (final, failed or cancelled then, or
+   * sent upstream and not heard of since), in small batches so other writes run in between. Returns rows deleted.
+   */
+  pruneHistory(before: number): Promise<number>;
 
   // Receipt map
   /** Creates or replaces entries. */
@@ -174,6 +261,13 @@ export interface Store {
   pendingDeliveries(uid: string): Promise<number>;
   /** Users whose queue head is due: a peek for each returns at least one delivery. */
   usersWithDeliveries(now: number): Promise<string[]>;
+
+  /**
+   * Calls `listener` after every group, user, connector or route write made through any store on the same data (a
+   * multi-node backend), this one included; balance moves (charge, credit) are not announced. Returns the
+   * unsubscribe function. Optional: a single-process backend may leave it out.
+   */
+  watchChanges?(listener: (change: StoreChange) => void): () => void;
 
   /** Flushes pending writes and closes. */
   close(): Promise<void>;

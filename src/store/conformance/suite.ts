@@ -702,6 +702,148 @@ export function storeConformance(name: string, open: () => Promise<ConformanceHa
       });
     });
 
+    describe('queue stats', () => {
+      it('gives depth and the longest wait per connector, from acceptance or from the schedule', async () => {
+        const t0 = 2_000_000_000_000;
+        const first = messageFixture('u-qs', 'q-stats', { submitted_at: t0 });
+        const second = messageFixture('u-qs', 'q-stats', { submitted_at: t0 + 50 });
+        const scheduled = messageFixture('u-qs', 'q-stats2', { submitted_at: t0 + 10, schedule_at: t0 + 5000 });
+        await store.acceptMessages([first, second, scheduled]);
+        const stats = await store.queueStats();
+        assert.deepEqual(stats['q-stats'], { depth: 2, oldest_at: t0 });
+        assert.deepEqual(stats['q-stats2'], { depth: 1, oldest_at: t0 + 5000 });
+        await store.claimMessages('q-stats', 1, t0 + 100_000);
+        assert.deepEqual((await store.queueStats())['q-stats'], { depth: 1, oldest_at: t0 + 50 });
+        await store.claimMessages('q-stats', 1, t0 + 100_000);
+        assert.equal((await store.queueStats())['q-stats'], undefined, 'an empty queue is absent');
+      });
+    });
+
+    describe('message history', () => {
+      // Times far below every other test's, so pruning here touches only these records.
+      const T = 1_000_000;
+      const ev = (message_id: string, at: number, type: 'upstream' | 'receipt' | 'delivery', data = {}) => ({
+        message_id,
+        at,
+        type,
+        data,
+      });
+
+      it('starts with the acceptance read from the part, then its events in time order', async () => {
+        const m = messageFixture('u-hx', 'q-hx', {
+          submitted_at: T,
+          route_order: 7,
+          part: { ref: 9, total: 2, seq: 1 },
+        });
+        await store.acceptMessages([m]);
+        await store.appendHistory([
+          ev(m.id, T + 30, 'receipt', { state: 2, stat: 'DELIVRD', bytes: Buffer.from([1, 2]) }),
+          ev('other', T + 1, 'upstream', {}),
+          ev(m.id, T + 10, 'upstream', { outcome: 'accepted', upstream_id: 'UP-1', attempts: 1 }),
+        ]);
+        await store.appendHistory([ev(m.id, T + 30, 'delivery', { result: 'ok' })]);
+        await store.appendHistory([]);
+        const h = await store.messageHistory(m.id);
+        assert.ok(h !== null);
+        assert.equal(h.message.id, m.id);
+        assert.deepEqual(
+          h.events.map((e) => [e.type, e.at]),
+          [
+            ['accepted', T],
+            ['upstream', T + 10],
+            ['receipt', T + 30],
+            ['delivery', T + 30],
+          ],
+          'same-time events keep their append order',
+        );
+        assert.deepEqual(h.events[0].data, {
+          uid: 'u-hx',
+          cid: 'q-hx',
+          route: 7,
+          part: { ref: 9, total: 2, seq: 1 },
+          source_addr: m.source_addr,
+          destination_addr: m.destination_addr,
+          rate: 0,
+          charged: 0,
+        });
+        assert.deepEqual(h.events[1].data, { outcome: 'accepted', upstream_id: 'UP-1', attempts: 1 });
+        assert.deepEqual(h.events[2].data.bytes, Buffer.from([1, 2]), 'data keeps bytes');
+        assert.equal(await store.messageHistory('no-such-message'), null);
+      });
+
+      it('queries by user and time range or by destination, newest first, a page at a time', async () => {
+        const parts = [0, 1, 2, 3, 4].map((i) =>
+          messageFixture(i < 4 ? 'u-hq' : 'u-hq2', 'q-hq', {
+            submitted_at: T + 100 + (i === 2 ? 1 : i),
+            destination_addr: i % 2 === 0 ? '4470001' : '4470002',
+          }),
+        );
+        // Two parts share a submitted_at: acceptance order breaks the tie.
+        parts[1].submitted_at = parts[2].submitted_at;
+        await store.acceptMessages(parts);
+        await store.appendHistory([ev(parts[3].id, T + 200, 'upstream', { outcome: 'rejected', status: 88 })]);
+        const all = await store.queryHistory({ uid: 'u-hq' });
+        assert.deepEqual(
+          all.items.map((x) => x.message.id),
+          [parts[3].id, parts[2].id, parts[1].id, parts[0].id],
+        );
+        assert.equal(all.next_cursor, null);
+        assert.deepEqual(
+          all.items[0].events.map((e) => e.type),
+          ['accepted', 'upstream'],
+        );
+        const seen: string[] = [];
+        let cursor: string | undefined;
+        for (let page = 0; page < 10; page++) {
+          const r = await store.queryHistory({ uid: 'u-hq', limit: 1, ...(cursor ? { cursor } : {}) });
+          seen.push(...r.items.map((x) => x.message.id));
+          if (r.next_cursor === null) break;
+          cursor = r.next_cursor;
+        }
+        assert.deepEqual(
+          seen,
+          all.items.map((x) => x.message.id),
+          'pages cover every part once, in order',
+        );
+        assert.deepEqual(
+          (await store.queryHistory({ uid: 'u-hq', from: T + 101, to: T + 101 })).items.map((x) => x.message.id),
+          [parts[2].id, parts[1].id],
+        );
+        assert.deepEqual(
+          (await store.queryHistory({ destination_addr: '4470001', from: T, to: T + 1000 })).items.map(
+            (x) => x.message.id,
+          ),
+          [parts[4].id, parts[2].id, parts[0].id],
+        );
+        await assert.rejects(store.queryHistory({ uid: 'u-hq', cursor: 'not a cursor' }), RangeError);
+      });
+
+      it('prunes events older than the cut-off and the parts done before it, and nothing else', async () => {
+        const done = messageFixture('u-hp', 'q-hp', { submitted_at: T + 300, status: 'final', final_at: T + 310 });
+        const failed = messageFixture('u-hp', 'q-hp', { submitted_at: T + 301, status: 'failed', final_at: T + 302 });
+        const late = messageFixture('u-hp', 'q-hp', { submitted_at: T + 302, status: 'final', final_at: T + 5000 });
+        const sentOld = messageFixture('u-hp', 'q-hp', { submitted_at: T + 303, status: 'sent', updated_at: T + 304 });
+        const queued = messageFixture('u-hp', 'q-hp', { submitted_at: T + 304 });
+        await store.acceptMessages([done, failed, late, sentOld, queued]);
+        const many = Array.from({ length: 4500 }, (_, i) => ev(done.id, T + 305 + (i % 100), 'delivery', { i }));
+        await store.appendHistory(many);
+        await store.appendHistory([ev(late.id, T + 4000, 'receipt', {})]);
+        const cut = T + 1000;
+        const deleted = await store.pruneHistory(cut);
+        assert.ok(deleted >= 4500 + 3, `deleted ${deleted}`);
+        assert.equal(await store.messageHistory(done.id), null);
+        assert.equal(await store.messageHistory(failed.id), null);
+        assert.equal(await store.messageHistory(sentOld.id), null, 'sent and never heard of again');
+        assert.equal((await store.getMessage(queued.id))?.status, 'queued', 'queued parts are never pruned');
+        const kept = await store.messageHistory(late.id);
+        assert.deepEqual(
+          kept?.events.map((e) => e.type),
+          ['accepted', 'receipt'],
+        );
+        assert.equal(await store.pruneHistory(cut), 0, 'nothing left to prune');
+      });
+    });
+
     describe('durability', () => {
       it('keeps everything across close and reopen, and recovers in-flight messages', async (t) => {
         const reopen = handle.reopen;

@@ -100,4 +100,16 @@ export const MIGRATIONS: readonly string[] = [
   `,
   // HTTP API receipts (Jasmin's dlr-url): JSON {url, method, level}, NULL for SMPP messages.
   `ALTER TABLE messages ADD COLUMN dlr TEXT;`,
+  // Message history (docs/history.md): events appended in batches, in time order, so the oldest rows are the lowest
+  // ids and pruning walks from the start of the table without an index on time.
+  `
+  CREATE TABLE history (
+    id INTEGER PRIMARY KEY,
+    message_id TEXT NOT NULL,
+    at INTEGER NOT NULL,
+    type TEXT NOT NULL,
+    data TEXT NOT NULL
+  );
+  CREATE INDEX history_message ON history (message_id);
+  `,
 ];

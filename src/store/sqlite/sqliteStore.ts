@@ -26,13 +26,20 @@ import {
 import { fromMicros, toMicros } from '../money.js';
 import {
   type Amounts,
+  acceptedEvent,
+  byTime,
   type ChargeResult,
   checkAmounts,
+  type HistoryEvent,
+  type HistoryPage,
+  type HistoryQuery,
+  type MessageHistory,
   type MessagePatch,
   type MessageQuery,
   type MessageReplacement,
   type NewDelivery,
   type OwnedMessageResult,
+  type QueueStat,
   type ReceiptMapEntry,
   type Store,
 } from '../store.js';
@@ -106,6 +113,40 @@ export function mergePatch(base: unknown, patch: unknown): unknown {
     if (value !== undefined) out[key] = mergePatch(out[key], value);
   }
   return out;
+}
+
+/** Rows deleted per pruning transaction: small enough that traffic's writes wait a few milliseconds at most. */
+const PRUNE_BATCH = 2000;
+
+function rowToHistory(r: Row): HistoryEvent {
+  return {
+    message_id: r.message_id as string,
+    at: r.at as number,
+    type: r.type as HistoryEvent['type'],
+    data: fromJson(r.data as string),
+  };
+}
+
+/** A history cursor: where the last page ended, as (submitted_at, seq). */
+function encodeCursor(submittedAt: number, seq: number): string {
+  return Buffer.from(JSON.stringify([submittedAt, seq])).toString('base64url');
+}
+
+function decodeCursor(cursor: string): [number, number] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString());
+  } catch {
+    parsed = null;
+  }
+  if (
+    !Array.isArray(parsed) ||
+    parsed.length !== 2 ||
+    !parsed.every((n) => typeof n === 'number' && Number.isSafeInteger(n))
+  ) {
+    throw new RangeError(`not a history cursor: ${JSON.stringify(cursor)}`);
+  }
+  return [parsed[0] as number, parsed[1] as number];
 }
 
 function rowToMessage(r: Row): MessageRecord {
@@ -384,6 +425,19 @@ export class SqliteStore implements Store {
         'SELECT d.uid FROM (SELECT uid, min(seq) AS head FROM deliveries GROUP BY uid) h JOIN deliveries d ON d.seq = h.head WHERE d.next_attempt_at <= ? ORDER BY d.uid',
       ),
       depth: p("SELECT count(*) AS n FROM messages WHERE cid = ? AND status = 'queued'"),
+      queueHeads: p("SELECT cid, count(*) AS n, min(seq) AS head FROM messages WHERE status = 'queued' GROUP BY cid"),
+      messageBySeq: p('SELECT submitted_at, schedule_at FROM messages WHERE seq = ?'),
+      insertHistory: p('INSERT INTO history (message_id, at, type, data) VALUES (?, ?, ?, ?)'),
+      historyOf: p('SELECT * FROM history WHERE message_id = ? ORDER BY id'),
+      historyChunk: p('SELECT id FROM history WHERE id >= ? ORDER BY id LIMIT 1 OFFSET ?'),
+      historyMinId: p('SELECT min(id) AS id FROM history'),
+      pruneHistory: p('DELETE FROM history WHERE id >= ? AND id <= ? AND at < ?'),
+      messagesChunk: p(
+        'SELECT max(seq) AS hi, max(submitted_at) AS newest FROM (SELECT seq, submitted_at FROM messages WHERE seq > ? ORDER BY seq LIMIT ?)',
+      ),
+      pruneMessages: p(
+        "DELETE FROM messages WHERE seq > ? AND seq <= ? AND ((status IN ('final', 'failed', 'cancelled') AND final_at < ?) OR (status = 'sent' AND updated_at < ?))",
+      ),
     };
   }
 
@@ -826,6 +880,114 @@ export class SqliteStore implements Store {
       const sql = `SELECT * FROM messages ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY submitted_at DESC, seq DESC LIMIT ?`;
       return (this.#cached(sql).all(...args, limit) as Row[]).map(rowToMessage);
     });
+  }
+
+  queueStats(): Promise<Record<string, QueueStat>> {
+    return this.#read(() => {
+      const out: Record<string, QueueStat> = {};
+      for (const r of this.#s.queueHeads.all() as Row[]) {
+        const head = this.#s.messageBySeq.get(r.head) as
+          | { submitted_at: number; schedule_at: number | null }
+          | undefined;
+        const due = head === undefined ? null : Math.max(head.submitted_at, head.schedule_at ?? 0);
+        out[r.cid as string] = { depth: r.n as number, oldest_at: due };
+      }
+      return out;
+    });
+  }
+
+  // ---------------------------------------------------------------------------------------------- history
+
+  appendHistory(events: HistoryEvent[]): Promise<void> {
+    if (events.length === 0) return Promise.resolve();
+    return this.#write(() => {
+      for (const e of events) this.#s.insertHistory.run(e.message_id, e.at, e.type, toJson(e.data));
+    });
+  }
+
+  messageHistory(id: string): Promise<MessageHistory | null> {
+    return this.#read(() => {
+      const r = this.#s.getMessage.get(id) as Row | undefined;
+      if (r === undefined) return null;
+      return this.#withEvents(rowToMessage(r));
+    });
+  }
+
+  #withEvents(message: MessageRecord): MessageHistory {
+    const stored = (this.#s.historyOf.all(message.id) as Row[]).map(rowToHistory);
+    // A stable sort: events of one time keep their append order, after the acceptance.
+    return { message, events: [acceptedEvent(message), ...stored].sort(byTime) };
+  }
+
+  queryHistory(query: HistoryQuery): Promise<HistoryPage> {
+    let after: [number, number] | null = null;
+    try {
+      if (query.cursor !== undefined && query.cursor !== '') after = decodeCursor(query.cursor);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.#read(() => {
+      const where: string[] = [];
+      const args: unknown[] = [];
+      if (query.uid !== undefined) {
+        where.push('uid = ?');
+        args.push(query.uid);
+      }
+      if (query.destination_addr !== undefined) {
+        where.push('destination_addr = ?');
+        args.push(query.destination_addr);
+      }
+      if (query.from !== undefined) {
+        where.push('submitted_at >= ?');
+        args.push(query.from);
+      }
+      if (query.to !== undefined) {
+        where.push('submitted_at <= ?');
+        args.push(query.to);
+      }
+      if (after !== null) {
+        where.push('(submitted_at < ? OR (submitted_at = ? AND seq < ?))');
+        args.push(after[0], after[0], after[1]);
+      }
+      const limit = Math.max(1, Math.min(query.limit ?? 50, 1000));
+      const sql = `SELECT * FROM messages ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY submitted_at DESC, seq DESC LIMIT ?`;
+      // One row more than asked tells whether another page exists.
+      const rows = this.#cached(sql).all(...args, limit + 1) as Row[];
+      const more = rows.length > limit;
+      const page = more ? rows.slice(0, limit) : rows;
+      const last = page[page.length - 1];
+      return {
+        items: page.map((r) => this.#withEvents(rowToMessage(r))),
+        next_cursor: more ? encodeCursor(last.submitted_at as number, last.seq as number) : null,
+      };
+    });
+  }
+
+  async pruneHistory(before: number): Promise<number> {
+    let deleted = 0;
+    // Events: from the lowest id, a chunk per transaction, until a chunk has nothing old left in it.
+    let lo = (this.#s.historyMinId.get() as { id: number | null }).id;
+    while (lo !== null) {
+      const from: number = lo;
+      const edge = this.#s.historyChunk.get(from, PRUNE_BATCH - 1) as { id: number } | undefined;
+      const hi = edge?.id ?? Number.MAX_SAFE_INTEGER;
+      const n = await this.#write(() => this.#s.pruneHistory.run(from, hi, before).changes);
+      deleted += n;
+      if (n === 0 || edge === undefined) break;
+      lo = hi + 1;
+    }
+    // Messages done before `before`: in acceptance order, until the chunks are newer than `before`.
+    let seq = 0;
+    for (;;) {
+      const chunk = this.#s.messagesChunk.get(seq, PRUNE_BATCH) as { hi: number | null; newest: number | null };
+      if (chunk.hi === null) break;
+      const lowSeq = seq;
+      const hi = chunk.hi;
+      deleted += await this.#write(() => this.#s.pruneMessages.run(lowSeq, hi, before, before).changes);
+      if ((chunk.newest ?? 0) >= before) break;
+      seq = hi;
+    }
+    return deleted;
   }
 
   // ---------------------------------------------------------------------------------------------- receipt map
