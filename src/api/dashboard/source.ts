@@ -2,10 +2,11 @@
 // errors), a message lookup with its history, and connector start/stop. `createDashboardSource` builds it from the
 // admin API's AdminControl and the store, so the dashboard shows exactly what the admin API shows.
 
+import { statusName } from '../../smpp/codec/index.js';
 import type { MessageRecord } from '../../store/model.js';
 import { MessageState, type MessageStateValue } from '../../store/model.js';
+import type { HistoryEvent, Store } from '../../store/store.js';
 import type { AdminControl, BindType, GatewayStats } from '../admin/control.js';
-import type { AdminStore } from '../admin/deps.js';
 import { type MessageView, messageView } from '../admin/messageView.js';
 import { type ErrorEntry, ErrorRing } from './errors.js';
 
@@ -119,17 +120,6 @@ export class UnknownConnectorError extends Error {
   }
 }
 
-/** A history event as the history store keeps it (structural, so any backend's shape with these fields fits). */
-export interface StoredHistoryEvent {
-  /** Epoch milliseconds. */
-  at: number;
-  /** The event kind (`accepted`, `submitted`, `receipt` …). */
-  kind?: string;
-  type?: string;
-  event?: string;
-  [field: string]: unknown;
-}
-
 /** Counters the gateway's event stream feeds (sent upstream, receipts, MO) beyond what AdminControl.stats has. */
 export interface DashboardTallySource {
   /** Current values; each is monotonic. */
@@ -145,9 +135,9 @@ export interface SessionWindows {
 /** Options of createDashboardSource. */
 export interface DashboardSourceOptions {
   control: AdminControl;
-  store: Pick<AdminStore, 'getMessage' | 'queueDepths' | 'listConnectors' | 'getConnector' | 'setConnectorStarted'>;
-  /** A message's history events (the store's `messageHistory`, when it has one). */
-  history?: (id: string) => Promise<readonly StoredHistoryEvent[]>;
+  /** The store; its `messageHistory` gives the lookup its steps (a backend without it: the record's timestamps). */
+  store: Pick<Store, 'getMessage' | 'queueDepths' | 'listConnectors' | 'getConnector' | 'setConnectorStarted'> &
+    Partial<Pick<Store, 'messageHistory'>>;
   /** The last-errors ring (default: a fresh one, fed with connector errors only). */
   errors?: ErrorRing;
   /** Counters from the gateway's events (sent upstream, receipts by state, MO); absent: shown as not counted. */
@@ -244,14 +234,12 @@ export function createDashboardSource(options: DashboardSourceOptions): Dashboar
       const record = await store.getMessage(id);
       if (record === null) return null;
       const view = messageView(record);
-      if (options.history !== undefined) {
-        const events = await options.history(id);
-        if (events.length > 0) {
-          return {
-            message: view,
-            history: events.map(historyStep).sort((a, b) => a.at - b.at),
-            history_source: 'history',
-          };
+      if (store.messageHistory !== undefined) {
+        const found = await store.messageHistory(id);
+        if (found !== null && found.events.length > 0) {
+          // A stable sort: events of the same millisecond keep the order they were appended in.
+          const steps = found.events.map(historyStep).sort((a, b) => a.at - b.at);
+          return { message: view, history: steps, history_source: 'history' };
         }
       }
       return { message: view, history: stepsFromRecord(record), history_source: 'record' };
@@ -272,17 +260,34 @@ export function createDashboardSource(options: DashboardSourceOptions): Dashboar
   };
 }
 
-const KNOWN_KEYS = new Set(['at', 'kind', 'type', 'event', 'id', 'message_id', 'seq']);
-
-/** A stored history event as one readable step: its kind, and its other fields as `key=value`. */
-export function historyStep(e: StoredHistoryEvent): HistoryStep {
-  const event = e.kind ?? e.type ?? e.event ?? 'event';
-  const parts: string[] = [];
-  for (const [k, v] of Object.entries(e)) {
-    if (KNOWN_KEYS.has(k) || v === null || v === undefined) continue;
-    parts.push(`${k}=${typeof v === 'object' ? JSON.stringify(v) : String(v)}`);
+/** A value of a history event's data as text: states by name, statuses by name, objects as JSON. */
+function describeValue(key: string, v: unknown): string {
+  if (key === 'state' && typeof v === 'number') return STATE_NAMES.get(v as MessageStateValue) ?? String(v);
+  if (key === 'status' && typeof v === 'number') {
+    try {
+      return statusName(v);
+    } catch {
+      return `0x${v.toString(16).padStart(8, '0')}`;
+    }
   }
-  return { at: e.at, event, detail: parts.join(' ') };
+  return typeof v === 'object' ? JSON.stringify(v) : String(v);
+}
+
+/** A stored history event as one readable step: its type (with its outcome), and its data as `key=value`. */
+export function historyStep(e: HistoryEvent): HistoryStep {
+  const data = e.data;
+  const qualifier =
+    e.type === 'upstream' && typeof data.outcome === 'string'
+      ? data.outcome
+      : e.type === 'delivery' && typeof data.result === 'string'
+        ? data.result
+        : null;
+  const parts: string[] = [];
+  for (const [k, v] of Object.entries(data)) {
+    if (v === null || v === undefined || (qualifier !== null && (k === 'outcome' || k === 'result'))) continue;
+    parts.push(`${k}=${describeValue(k, v)}`);
+  }
+  return { at: e.at, event: qualifier === null ? e.type : `${e.type} ${qualifier}`, detail: parts.join(' ') };
 }
 
 /** The steps a message record's own fields tell, when no history store is there. */
