@@ -99,7 +99,11 @@ export interface HttpCall {
   fields: Record<string, string>;
 }
 
-/** Where HTTP calls are queued durably and retried until a 2xx (the HTTP outbox of src/connectors/http fits). */
+/**
+ * Where HTTP calls are queued durably and retried until a 2xx (the HTTP outbox of src/connectors/http fits). The
+ * engine queues a user's receipts under the target `<uid>`: one worker per user, so a dead dlr-url holds up only its
+ * owner's receipts.
+ */
 export interface HttpCallQueue {
   /** Keeps the call for `target`'s worker (calls of one target go out in order); resolves once durable. */
   enqueue(target: string, call: HttpCall, expiresAt: number): Promise<unknown>;
@@ -108,11 +112,6 @@ export interface HttpCallQueue {
 /** True when the ESME gets an SMPP receipt for this state: asked in registered_delivery, and not an HTTP API message. */
 function wantsEsmeReceipt(message: MessageRecord, state: MessageStateValue): boolean {
   return (message.dlr === undefined || message.dlr === null) && wantsReceipt(message.registered_delivery, state);
-}
-
-/** The outbox target of a user's HTTP API receipts: one worker per user, so a dead dlr-url holds only its owner's. */
-export function httpReceiptTarget(uid: string): string {
-  return `dlr:${uid}`;
 }
 
 /** True when an HTTP API message asked for this receipt level: 1 the submit_sm_resp outcome, 2 the terminal one. */
@@ -641,11 +640,7 @@ export class ReceiptEngine implements UpstreamEvents {
       return;
     }
     const expiresAt = this.#clock.now() + this.#expiryMs;
-    await this.#httpOutbox.enqueue(
-      httpReceiptTarget(message.uid),
-      { url: dlr.url, method: dlr.method, fields },
-      expiresAt,
-    );
+    await this.#httpOutbox.enqueue(message.uid, { url: dlr.url, method: dlr.method, fields }, expiresAt);
   }
 
   #queueReceipt(message: MessageRecord, facts: EsmeReceiptFacts): Promise<number[]> {
