@@ -5,6 +5,7 @@
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createAdminApi } from '../api/admin/api.js';
+import { createDashboard, createDashboardSource } from '../api/dashboard/index.js';
 import {
   ConfigError,
   type LoadedConfig,
@@ -197,7 +198,15 @@ export async function runStart(argv: string[], io: StartIo = { stdout: process.s
 
   const control = node.control();
   const { token, generated } = resolveAdminToken(settings.admin);
-  const admin = createHttpServer(createAdminApi({ store, control, token, logger: log.child({ component: 'admin' }) }));
+  const adminApi = createAdminApi({ store, control, token, logger: log.child({ component: 'admin' }) });
+  const dashboard = createDashboard({
+    source: createDashboardSource({ control, store, server: node.server }),
+    token,
+    logger: log.child({ component: 'dashboard' }),
+  });
+  const admin = createHttpServer((req, res) => {
+    if (!dashboard(req, res)) adminApi(req, res);
+  });
 
   let smppAddresses: Awaited<ReturnType<GatewayNode['listen']>>;
   let adminAddress: AddressInfo;
@@ -208,6 +217,7 @@ export async function runStart(argv: string[], io: StartIo = { stdout: process.s
   } catch (error) {
     io.stderr.write(`smppgate start: ${(error as Error).message}\n`);
     await node.close();
+    dashboard.close();
     admin.close();
     await store.close();
     await log.close();
@@ -247,6 +257,7 @@ export async function runStart(argv: string[], io: StartIo = { stdout: process.s
   // Order matters: ESMEs are unbound (each finishing its in-flight submits), connectors finish what they have in
   // flight, and only then does the store close.
   await node.close();
+  dashboard.close(); // ends its event streams, which admin.close() would otherwise wait for
   await new Promise<void>((resolve) => admin.close(() => resolve()));
   await store.close();
   log.info('stopped', { signal });
