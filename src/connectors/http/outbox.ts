@@ -368,6 +368,11 @@ export class HttpOutbox {
         if (!this.#running || q.inflight.size >= this.#concurrency) break;
         const now = this.#clock.now();
         const due = await this.#store.peekDeliveries(q.uid, q.inflight.size + this.#concurrency, now);
+        if (due.length === 0 && q.inflight.size === 0 && q.wakeTimer === undefined) {
+          // Nothing due: a head held by a retry delay (set by an earlier process, or before a stop) wakes us then.
+          const [head] = await this.#store.peekDeliveries(q.uid, 1, Number.MAX_SAFE_INTEGER);
+          if (head !== undefined && head.next_attempt_at > now) this.#wakeAt(q, head.next_attempt_at);
+        }
         for (const d of due) {
           if (q.inflight.has(d.seq)) continue;
           if (!this.#running || q.inflight.size >= this.#concurrency) break;
