@@ -258,8 +258,8 @@ export function createHttpApi(options: HttpApiOptions): HttpApiListener {
     return kept;
   }
 
-  async function send(req: IncomingMessage, url: URL, outcome: Outcome): Promise<string> {
-    const a = sendArgs(await readArgs(req, url));
+  async function send(req: IncomingMessage, outcome: Outcome): Promise<string> {
+    const a = sendArgs(await readArgs(req));
     outcome.username = a.username;
     const caller = await authenticate(a);
     const built = buildContent(a, split);
@@ -301,8 +301,8 @@ export function createHttpApi(options: HttpApiOptions): HttpApiListener {
     return ids[0];
   }
 
-  async function balance(req: IncomingMessage, url: URL, outcome: Outcome): Promise<unknown> {
-    const a = balanceArgs(await readArgs(req, url));
+  async function balance(req: IncomingMessage, outcome: Outcome): Promise<unknown> {
+    const a = balanceArgs(await readArgs(req));
     outcome.username = a.username;
     const caller = await authenticate(a);
     if (!caller.user.mt_messaging_cred.authorizations.http_balance) {
@@ -314,8 +314,8 @@ export function createHttpApi(options: HttpApiOptions): HttpApiListener {
     return { balance: quotas.balance ?? 'ND', sms_count: quotas.sms_count ?? 'ND' };
   }
 
-  async function rate(req: IncomingMessage, url: URL, outcome: Outcome): Promise<unknown> {
-    const a = rateArgs(await readArgs(req, url));
+  async function rate(req: IncomingMessage, outcome: Outcome): Promise<unknown> {
+    const a = rateArgs(await readArgs(req));
     outcome.username = a.username;
     const caller = await authenticate(a);
     if (!caller.user.mt_messaging_cred.authorizations.http_rate) {
@@ -342,12 +342,12 @@ export function createHttpApi(options: HttpApiOptions): HttpApiListener {
         throw new HttpApiError(405, `Method ${method} not allowed`);
       }
       if (path === '/send') {
-        const id = await send(req, url, outcome);
+        const id = await send(req, outcome);
         reply(res, 200, 'text/plain', `Success "${id}"`, outcome.messageIds);
       } else if (path === '/balance') {
-        reply(res, 200, 'application/json', JSON.stringify(await balance(req, url, outcome)));
+        reply(res, 200, 'application/json', JSON.stringify(await balance(req, outcome)));
       } else if (path === '/rate') {
-        reply(res, 200, 'application/json', JSON.stringify(await rate(req, url, outcome)));
+        reply(res, 200, 'application/json', JSON.stringify(await rate(req, outcome)));
       } else if (path === '/ping') {
         reply(res, 200, 'text/plain', 'Jasmin/PONG');
       } else {

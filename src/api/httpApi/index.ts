@@ -1,5 +1,6 @@
 // Jasmin's HTTP API (`/send`, `/balance`, `/rate`, `/ping`): the public entry point the composition root wires.
 
+export { openAccessLog } from './accessLog.js';
 export {
   createHttpApi,
   type HttpApiListener,

@@ -16,18 +16,21 @@ export const HTTP_API_BODY_LIMIT = 64 * 1024;
 
 const HEX = /^[0-9a-f]{2}$/iu;
 
-/** Percent-decodes one form component to octets (`+` is a space; a malformed `%` sequence is kept as written). */
+/**
+ * Percent-decodes one form component to octets (`+` is a space; a malformed `%` sequence is kept as written). The
+ * input is the raw request as a latin1 string (one character per octet, as Node gives `req.url`), so octets a client
+ * sent without encoding them come out unchanged.
+ */
 export function decodeFormComponent(s: string): Buffer {
   const out: number[] = [];
   for (let i = 0; i < s.length; i++) {
-    const c = s[i];
-    if (c === '+') out.push(0x20);
-    else if (c === '%' && HEX.test(s.slice(i + 1, i + 3))) {
+    const c = s.charCodeAt(i);
+    if (c === 0x2b) out.push(0x20);
+    else if (c === 0x25 && HEX.test(s.slice(i + 1, i + 3))) {
       out.push(Number.parseInt(s.slice(i + 1, i + 3), 16));
       i += 2;
-    } else {
-      for (const b of Buffer.from(c, 'utf8')) out.push(b);
-    }
+    } else if (c < 0x100) out.push(c);
+    else for (const b of Buffer.from(s[i], 'utf8')) out.push(b);
   }
   return Buffer.from(out);
 }
@@ -64,9 +67,12 @@ function parseJsonArgs(text: string, args: Args): void {
 }
 
 /** Reads the arguments of a request: the query string, then a form-encoded or JSON body (POST). */
-export async function readArgs(req: IncomingMessage, url: URL): Promise<Args> {
+export async function readArgs(req: IncomingMessage): Promise<Args> {
   const args: Args = new Map();
-  parseForm(url.search.startsWith('?') ? url.search.slice(1) : url.search, args);
+  // The raw query (not URL's, which re-encodes what the client left unencoded).
+  const raw = req.url ?? '';
+  const q = raw.indexOf('?');
+  if (q >= 0) parseForm(raw.slice(q + 1).split('#')[0], args);
   if (req.method === 'GET' || req.method === 'HEAD') return args;
   let body: Buffer;
   try {
