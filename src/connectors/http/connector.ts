@@ -15,6 +15,8 @@ export interface HttpConnectorLiveState {
   /** HTTP connectors hold no binds: always 0. */
   binds: number;
   last_error: string | null;
+  /** Calls sent (2xx), failed attempts, given up, in flight now: since the last start. */
+  counters?: Readonly<Record<string, number>>;
 }
 
 /** What the connector manager hands a connector factory. */
@@ -22,8 +24,9 @@ export interface HttpConnectorContext {
   record: ConnectorRecord;
   store: OutboxStore;
   logger: OutboxLogger;
-  /** Wall clock, epoch ms; default Date. */
-  clock?: { now(): number };
+  /** Wall clock, epoch ms; default Date. The manager's clock also has timers, which are then used. */
+  clock?: { now(): number } | ({ now(): number } & OutboxTimers);
+  /** Timers of the outbox; default the clock's when it has them, else Node's (unref'd). */
   timers?: OutboxTimers;
 }
 
@@ -47,12 +50,14 @@ export function createHttpConnector(ctx: HttpConnectorContext): HttpConnector {
   let outbox: HttpOutbox | null = null;
   let settingsError: string | null = null;
 
+  const clock = ctx.clock;
+  const timers = ctx.timers ?? (clock !== undefined && 'setTimeout' in clock ? clock : undefined);
   const build = (s: HttpConnectorSettings): HttpOutbox =>
     new HttpOutbox({
       store: ctx.store,
       logger: ctx.logger,
-      ...(ctx.clock !== undefined ? { clock: ctx.clock } : {}),
-      ...(ctx.timers !== undefined ? { timers: ctx.timers } : {}),
+      ...(clock !== undefined ? { clock } : {}),
+      ...(timers !== undefined ? { timers } : {}),
       prefix: HTTP_MO_PREFIX,
       targets: [cid],
       endpoint: { url: s.url, method: s.method },
@@ -97,7 +102,13 @@ export function createHttpConnector(ctx: HttpConnectorContext): HttpConnector {
         return { state: settingsError !== null ? 'error' : 'stopped', binds: 0, last_error: settingsError };
       }
       const h = outbox.health(cid);
-      return { state: h.failing ? 'failing' : 'started', binds: 0, last_error: h.lastError };
+      const c = outbox.counters();
+      return {
+        state: h.failing ? 'failing' : 'started',
+        binds: 0,
+        last_error: h.lastError,
+        counters: { sent: c.sent, failed: c.failed, given_up: c.givenUp, in_flight: c.inFlight },
+      };
     },
     isUp() {
       return outbox !== null && !outbox.health(cid).failing;

@@ -12,6 +12,7 @@ import type { PduOf } from '../../smpp/codec/index.js';
 import { MemoryLogger } from '../../smpp/session/log.js';
 import { buildConcatUdh, ESM_CLASS_UDHI, encodeText } from '../../smpp/text/index.js';
 import type { SqliteStore } from '../../store/index.js';
+import type { ConnectorFactory } from '../manager.js';
 import { createHttpConnector, type HttpConnector } from './connector.js';
 import { HTTP_MO_PARTS_PREFIX, HTTP_MO_PREFIX, HttpMoSink } from './moSink.js';
 import { HttpConnectorSettingsError, parseHttpConnectorSettings } from './settings.js';
@@ -119,8 +120,8 @@ async function setup(settings: Record<string, unknown> = {}, appFallback?: Param
     await boot(await db.reopen());
   };
   const pending = async () =>
-    (await db.store().pendingDeliveries(HTTP_MO_PREFIX + 'app')) +
-    (await db.store().pendingDeliveries(HTTP_MO_PARTS_PREFIX + 'app'));
+    (await db.store().pendingDeliveries(`${HTTP_MO_PREFIX}app`)) +
+    (await db.store().pendingDeliveries(`${HTTP_MO_PARTS_PREFIX}app`));
   return { app, db, logger, route, restart, pending, connector: () => connector as unknown as HttpConnector };
 }
 
@@ -153,7 +154,12 @@ describe('HTTP MO connector', () => {
       binary: encodeText('Привет 👋', 0x08).toString('hex'),
     });
     await until(async () => (await t.pending()) === 0, 2000, 'the call removed');
-    assert.deepEqual(t.connector().state(), { state: 'started', binds: 0, last_error: null });
+    assert.deepEqual(t.connector().state(), {
+      state: 'started',
+      binds: 0,
+      last_error: null,
+      counters: { sent: 1, failed: 0, given_up: 0, in_flight: 0 },
+    });
   });
 
   it('GET puts the fields in the query string; binary codings carry hex content', async () => {
@@ -298,6 +304,11 @@ describe('HTTP MO connector', () => {
 });
 
 describe('HTTP connector settings', () => {
+  it('createHttpConnector is a factory the connector manager can register for type http', () => {
+    const factory: ConnectorFactory = createHttpConnector;
+    assert.equal(typeof factory, 'function');
+  });
+
   it('applies defaults and reads numbers given as strings', () => {
     assert.deepEqual(parseHttpConnectorSettings({ url: 'https://app.example/mo', timeout_secs: '5', method: 'get' }), {
       url: 'https://app.example/mo',
