@@ -204,7 +204,7 @@ describe('dashboard', () => {
     const res = await fetch(`${h.url}/dashboard?token=${TOKEN}&x=1`, { redirect: 'manual' });
     assert.equal(res.status, 303);
     assert.equal(res.headers.get('location'), '/dashboard?x=1');
-    assert.equal(res.headers.get('referrer-policy'), 'no-referrer');
+    assert.equal(res.headers.get('referrer-policy'), 'same-origin');
     assert.match(res.headers.get('set-cookie') ?? '', /HttpOnly; SameSite=Strict/);
     const wrong = await fetch(`${h.url}/dashboard?token=wrong`, { redirect: 'manual' });
     assert.equal(wrong.status, 401);

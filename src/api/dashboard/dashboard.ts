@@ -31,8 +31,9 @@ const SECURITY_HEADERS: Readonly<Record<string, string>> = {
   'Content-Security-Policy': CONTENT_SECURITY_POLICY,
   'X-Content-Type-Options': 'nosniff',
   'X-Frame-Options': 'DENY',
-  // The ?token= link must not leak through a Referer.
-  'Referrer-Policy': 'no-referrer',
+  // The ?token= link must not leak through a Referer to another site. Not no-referrer: under it the browser sends
+  // `Origin: null` on our own form posts, and the login's same-origin check could not tell them from a foreign page.
+  'Referrer-Policy': 'same-origin',
   'Cache-Control': 'no-store',
 };
 

@@ -64,7 +64,7 @@ export const CLIENT_JS = String.raw`'use strict';
   function stateKind(state) {
     if (state === 'bound' || state === 'running' || state === 'started') return 'ok';
     if (state === 'stopped' || state === 'not running') return '';
-    if (state === 'unbound' || state === 'connecting' || state === 'starting' || state === 'holding') return 'warn';
+    if (state === 'unbound' || state === 'connecting' || state === 'starting' || state === 'holding' || state === 'not_run_here') return 'warn';
     return 'bad';
   }
 
