@@ -119,11 +119,6 @@ describe('HTTP API /send: arguments', () => {
       { ...AUTH, to: TO, dlr: 'yes', content: 'x' },
       'Mandatory argument [dlr-url] is not found.',
     ],
-    [
-      'dlr=no with a dlr-url',
-      { ...AUTH, to: TO, dlr: 'no', 'dlr-url': 'http://a/b', content: 'x' },
-      'Argument [dlr] has an invalid value: [no].',
-    ],
     ['bad tags', { ...AUTH, to: TO, tags: 'a,b', content: 'x' }, 'Argument [tags] has an invalid value: [a,b].'],
     ['no content', { ...AUTH, to: TO }, 'content or hex-content not present.'],
     [

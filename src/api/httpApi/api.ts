@@ -108,7 +108,7 @@ function source(from: string | null): { addr: string; ton: number; npi: number }
   return { addr: from, ton: TON_ALPHANUMERIC, npi: NPI_UNKNOWN };
 }
 
-/** The HTTP API's request listener, and `close()` for what it opened. */
+/** The HTTP API's request listener, and `drain()` to wait for the requests in progress at shutdown. */
 export type HttpApiListener = RequestListener & {
   /** Resolves once every request being processed has been answered. */
   drain(): Promise<void>;

@@ -51,6 +51,7 @@ describe('argument checks', () => {
     });
     assert.equal(sendArgs(args({ ...base, 'dlr-url': 'http://h/p', 'dlr-method': 'get' })).dlr?.method, 'GET');
     assert.equal(sendArgs(args({ ...base, dlr: 'no' })).dlr, null);
+    assert.equal(sendArgs(args({ ...base, dlr: 'no', 'dlr-url': 'http://h/p' })).dlr?.level, 1, 'a dlr-url wins');
     assert.equal(sendArgs(args(base)).dlr, null);
   });
 

@@ -256,7 +256,7 @@ function messageArgs(args: Args, contentMandatory: boolean): MessageArgs {
 }
 
 /**
- * Checks /send's arguments. Receipts: `dlr-url` or `dlr-level` imply `dlr=yes` (as in Jasmin); `dlr-level` defaults
+ * Checks /send's arguments. Receipts: `dlr-url` or `dlr-level` imply `dlr=yes`, even over `dlr=no` (as in Jasmin); `dlr-level` defaults
  * to 1 and `dlr-method` to POST; `dlr=yes` without a `dlr-url` is refused (Jasmin would quietly send no receipt).
  */
 export function sendArgs(args: Args): SendArgs {
@@ -264,9 +264,6 @@ export function sendArgs(args: Args): SendArgs {
   const base = messageArgs(args, true);
   const url = text(args, 'dlr-url');
   const wanted = text(args, 'dlr') === 'yes' || url !== null || args.has('dlr-level');
-  if (text(args, 'dlr') === 'no' && (url !== null || args.has('dlr-level'))) {
-    throw invalidArgument('dlr', 'no', 'dlr-url and dlr-level ask for receipts.');
-  }
   let dlr: DlrArgs | null = null;
   if (wanted) {
     if (url === null) throw missingArgument('dlr-url');
