@@ -277,10 +277,11 @@ describe('HTTP MO connector', () => {
     assert.equal(t.app.received.find((r) => r.fields.content === 'CCCCcccc')?.fields.from, '999');
   });
 
-  it('posts an incomplete long MO with what arrived after reassembly_timeout_secs, with a warn line', async () => {
+  it('posts an incomplete long MO with what arrived after reassembly_timeout_secs (across a restart), with a warn line', async () => {
     const t = await setup({ reassembly_timeout_secs: 0.15 });
     const parts = longMo(Buffer.from('one two three'), 3, 'sar', 42, 0);
     await t.route(parts[0]);
+    await t.restart(); // the new process finds the waiting part
     await t.route(parts[2]);
     await t.app.waitFor(1, 3000);
     assert.equal(t.app.received[0].fields.content, 'one tree', "parts 1 ('one t') and 3 ('ree') of 3");

@@ -184,6 +184,9 @@ export class HttpMoSink implements HttpMoHandoff {
   readonly #chains = new Map<string, Promise<void>>();
   /** Parts' user data of recently completed long MO, by key, with when they completed (oldest first). */
   readonly #completed = new Map<string, { at: number; payloads: Buffer[] }>();
+  /** Connectors with parts waiting (the first sweep adds what an earlier process left). */
+  readonly #partCids = new Set<string>();
+  #scanned = false;
   #sweepTimer: unknown;
   #running = false;
   #sweeping: Promise<void> | null = null;
@@ -262,6 +265,7 @@ export class HttpMoSink implements HttpMoHandoff {
       validity_period: validityOf(pdu),
       user_data: data.payload,
     };
+    this.#partCids.add(cid);
     await this.#serial(cid, async () => {
       if (this.#isRepeat(part.key, c.seq, data.payload, mo.receivedAt, settings)) {
         // SMPP: an SMSC that missed our deliver_sm_resp sends the part again; its message was already posted.
@@ -285,11 +289,16 @@ export class HttpMoSink implements HttpMoHandoff {
   /** Reassembly timeouts now (the sweep calls it; tests may too). */
   async sweep(): Promise<void> {
     const now = this.#clock.now();
-    const uids = await this.#store.usersWithDeliveries(FAR);
-    for (const uid of uids) {
-      if (!uid.startsWith(HTTP_MO_PARTS_PREFIX)) continue;
-      const cid = uid.slice(HTTP_MO_PARTS_PREFIX.length);
-      await this.#serial(cid, () => this.#expire(cid, now));
+    if (!this.#scanned) {
+      for (const uid of await this.#store.usersWithDeliveries(FAR)) {
+        if (uid.startsWith(HTTP_MO_PARTS_PREFIX)) this.#partCids.add(uid.slice(HTTP_MO_PARTS_PREFIX.length));
+      }
+      this.#scanned = true;
+    }
+    for (const cid of [...this.#partCids]) {
+      await this.#serial(cid, async () => {
+        if (!(await this.#expire(cid, now))) this.#partCids.delete(cid);
+      });
     }
   }
 
@@ -363,15 +372,18 @@ export class HttpMoSink implements HttpMoHandoff {
     }
   }
 
-  /** Posts what arrived of every message whose first part is older than the connector's reassembly timeout. */
-  async #expire(cid: string, now: number): Promise<void> {
+  /**
+   * Posts what arrived of every message whose first part is older than the connector's reassembly timeout; true when
+   * parts still wait.
+   */
+  async #expire(cid: string, now: number): Promise<boolean> {
     let settings: HttpConnectorSettings;
     try {
       settings = await this.#settings(cid);
     } catch (error) {
       // The connector was removed (or broken) while parts waited: kept for now; an operator sees why.
       this.#log.error('mo_parts_waiting', { cid, error: errorMessage(error) });
-      return;
+      return true;
     }
     const { groups, extra } = await this.#parts(cid);
     const uid = HTTP_MO_PARTS_PREFIX + cid;
@@ -391,6 +403,7 @@ export class HttpMoSink implements HttpMoHandoff {
     }
     await Promise.all(writes);
     if (posted > 0) this.#onQueued(cid);
+    return groups.size > posted;
   }
 
   /** Queues the call for a message made of `parts` (ordered by seq). */

@@ -56,7 +56,10 @@ export interface HttpOutboxOptions {
   timers?: OutboxTimers;
   /** Pseudo-uid prefix of this outbox's queues, e.g. `http:`; two outboxes must not share one unless `targets` split them. */
   prefix: string;
-  /** The only targets this outbox serves; absent: every queue under the prefix, found by the periodic sweep. */
+  /**
+   * The only targets this outbox serves. Absent: the targets it is given calls for, plus every queue under the prefix
+   * found when it starts (what an earlier process left).
+   */
   targets?: readonly string[];
   /** When set, every call goes to this url and method instead of its own (an HTTP connector posts to its current URL). */
   endpoint?: { url: string; method: 'GET' | 'POST' };
@@ -74,7 +77,7 @@ export interface HttpOutboxOptions {
   maxInFlight?: number;
   /** A 2xx answer counts only when its body, trimmed, is exactly this (Jasmin's `ACK/Jasmin`); default any 2xx. */
   ackBody?: string | null;
-  /** How often queues are looked at again (due retries after a restart, queues of other processes). Default 5 s. */
+  /** How often the queues it knows are looked at again (a safety net for missed wake-ups). Default 5 s. */
   sweepMs?: number;
   /** Added to a call's give-up time for its record's `expires_at` (see the file comment). Default 1 hour. */
   graceMs?: number;
@@ -120,6 +123,8 @@ interface TargetQueue {
   wakeAt: number;
   failing: boolean;
   lastError: string | null;
+  /** The last look found the queue empty: a discovered target is forgotten by the next sweep. */
+  empty: boolean;
 }
 
 type CallResult = { ok: true; status: number } | { ok: false; error: string } | { ok: 'aborted' };
@@ -260,7 +265,7 @@ export class HttpOutbox {
     if (this.#running) return;
     this.#running = true;
     this.#abort = new AbortController();
-    void this.#sweep();
+    void this.#sweep(true);
   }
 
   /** Stops sending: calls in flight get `stopGraceMs` to finish, then are aborted (and sent again after a start). */
@@ -329,6 +334,7 @@ export class HttpOutbox {
         wakeAt: 0,
         failing: false,
         lastError: null,
+        empty: false,
       };
       this.#queues.set(target, q);
     }
@@ -368,10 +374,12 @@ export class HttpOutbox {
         if (!this.#running || q.inflight.size >= this.#concurrency) break;
         const now = this.#clock.now();
         const due = await this.#store.peekDeliveries(q.uid, q.inflight.size + this.#concurrency, now);
+        q.empty = false;
         if (due.length === 0 && q.inflight.size === 0 && q.wakeTimer === undefined) {
           // Nothing due: a head held by a retry delay (set by an earlier process, or before a stop) wakes us then.
           const [head] = await this.#store.peekDeliveries(q.uid, 1, Number.MAX_SAFE_INTEGER);
           if (head !== undefined && head.next_attempt_at > now) this.#wakeAt(q, head.next_attempt_at);
+          q.empty = head === undefined;
         }
         for (const d of due) {
           if (q.inflight.has(d.seq)) continue;
@@ -521,18 +529,34 @@ export class HttpOutbox {
     }
   }
 
-  async #sweep(): Promise<void> {
+  /** Finds the queues under the prefix (once per start: a scan of every queue of the store). */
+  async #discover(): Promise<void> {
+    const uids = await this.#store.usersWithDeliveries(Number.MAX_SAFE_INTEGER);
+    for (const uid of uids) if (uid.startsWith(this.#prefix)) this.#schedule(uid.slice(this.#prefix.length));
+  }
+
+  async #sweep(first = true): Promise<void> {
     if (!this.#running) return;
+    let discovered = !first;
     try {
       if (this.#fixedTargets !== undefined) {
         for (const t of this.#fixedTargets) this.#schedule(t);
+        discovered = true;
       } else {
-        const uids = await this.#store.usersWithDeliveries(this.#clock.now());
-        for (const uid of uids) if (uid.startsWith(this.#prefix)) this.#schedule(uid.slice(this.#prefix.length));
+        for (const q of [...this.#queues.values()]) {
+          const idle = q.empty && !q.pumping && q.inflight.size === 0 && q.wakeTimer === undefined;
+          if (idle) this.#queues.delete(q.target);
+          else this.#schedule(q.target);
+        }
+        if (!discovered) {
+          await this.#discover();
+          discovered = true;
+        }
       }
     } catch (error) {
       this.#log.error('http_outbox_store_error', { error: errorMessage(error) });
     }
-    if (this.#running) this.#sweepTimer = this.#timers.setTimeout(() => void this.#sweep(), this.#sweepMs);
+    const again = () => void this.#sweep(!discovered);
+    if (this.#running) this.#sweepTimer = this.#timers.setTimeout(again, this.#sweepMs);
   }
 }
