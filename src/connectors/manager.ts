@@ -135,6 +135,8 @@ interface Entry {
   wanted: boolean;
   /** With leases: we hold it. */
   holding: boolean;
+  /** With leases: when our lease ends unless renewed (counted from before the acquire or renew call). */
+  leaseUntil: number;
   lastError: string | null;
 }
 
@@ -194,6 +196,7 @@ export class ConnectorManager {
         instance: null,
         wanted: record.started,
         holding: false,
+        leaseUntil: 0,
         lastError: null,
       });
     }
@@ -320,7 +323,7 @@ export class ConnectorManager {
   #entry(cid: string): Entry {
     let e = this.#entries.get(cid);
     if (e === undefined) {
-      e = { cid, record: null, instance: null, wanted: false, holding: false, lastError: null };
+      e = { cid, record: null, instance: null, wanted: false, holding: false, leaseUntil: 0, lastError: null };
       this.#entries.set(cid, e);
     }
     return e;
@@ -341,7 +344,9 @@ export class ConnectorManager {
   async #ensureRunning(e: Entry): Promise<void> {
     if (this.#closed || !e.wanted || e.instance !== null || e.record === null) return;
     if (this.#leases !== undefined && !e.holding) {
+      const asked = this.#clock.now();
       e.holding = await this.#leases.acquire(e.cid, this.#leaseTtlMs);
+      e.leaseUntil = asked + this.#leaseTtlMs;
       if (!e.holding) {
         this.#log.info('connector_standby', { cid: e.cid });
         return;
@@ -402,12 +407,17 @@ export class ConnectorManager {
           if (!e.wanted) return;
           if (e.holding) {
             let ours = false;
+            const asked = this.#clock.now();
             try {
-              ours = await leases.renew(e.cid, this.#leaseTtlMs);
+              // A renew that takes a whole third of the TTL counts as failed: the lease may lapse meanwhile.
+              ours = await this.#withTimeout(leases.renew(e.cid, this.#leaseTtlMs), Math.floor(this.#leaseTtlMs / 3));
             } catch (error) {
               this.#log.warn('connector_lease_renew_failed', { cid: e.cid, error: errorMessage(error) });
             }
-            if (ours) return;
+            if (ours && this.#clock.now() < e.leaseUntil) {
+              e.leaseUntil = asked + this.#leaseTtlMs;
+              return;
+            }
             // Lost (or cannot tell): another node may take it now, so it stops here at once.
             e.holding = false;
             this.#log.warn('connector_lease_lost', { cid: e.cid });
@@ -425,6 +435,23 @@ export class ConnectorManager {
       this.#leaseTicking = false;
       this.#armLeaseTick();
     }
+  }
+
+  /** Resolves as `p`, or rejects after `ms`. */
+  #withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const timer = this.#clock.setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+      p.then(
+        (v) => {
+          this.#clock.clearTimeout(timer);
+          resolve(v);
+        },
+        (error: unknown) => {
+          this.#clock.clearTimeout(timer);
+          reject(error);
+        },
+      );
+    });
   }
 
   // Expiry: one pass for all connectors; the store hands each expired part to exactly one caller, so with several
