@@ -13,6 +13,7 @@ import { registerConnectors } from './connectors.js';
 import type { AdminControl } from './control.js';
 import { type AdminDeps, type AdminLogger, type AdminStore, silentLogger } from './deps.js';
 import { registerGroups } from './groups.js';
+import { connectorStats, registerHistory } from './history.js';
 import { messageView } from './messageView.js';
 import { registerRoutes } from './routes.js';
 import { registerUsers } from './users.js';
@@ -48,6 +49,7 @@ export function createAdminRouter(deps: AdminDeps): Router {
   registerUsers(router, deps);
   registerConnectors(router, deps);
   registerRoutes(router, deps);
+  registerHistory(router, deps);
 
   router.add('GET', '/api/v1/messages/:id', async ({ params }) => {
     const message = await deps.store.getMessage(params.id);
@@ -62,8 +64,12 @@ export function createAdminRouter(deps: AdminDeps): Router {
   });
 
   router.add('GET', '/api/v1/stats', async () => {
-    const [stats, queues] = await Promise.all([deps.control.stats(), deps.store.queueDepths()]);
-    return { status: 200, body: { ...stats, queues } };
+    const [stats, queues, connectors] = await Promise.all([
+      deps.control.stats(),
+      deps.store.queueDepths(),
+      connectorStats(deps),
+    ]);
+    return { status: 200, body: { ...stats, users: stats.users ?? {}, queues, connectors } };
   });
   return router;
 }

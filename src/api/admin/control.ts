@@ -2,7 +2,7 @@
 // live state (binds, connector states, counters) and change notices so caches are dropped at once. The composition
 // root implements it over the SMPP server, the connectors and the gateway; tests pass a fake.
 
-import type { ServerCountersSnapshot } from '../../smpp/session/counters.js';
+import type { ServerCountersSnapshot, UserCountersSnapshot } from '../../smpp/session/counters.js';
 
 /** The three SMPP bind types. */
 export type BindType = 'transmitter' | 'receiver' | 'transceiver';
@@ -38,6 +38,8 @@ export interface GatewayStats {
   smpps: ServerCountersSnapshot;
   /** Any further named figures (MT accepted/rejected, receipts by state, …), flat, for tables and scripts. */
   counters: Readonly<Record<string, number>>;
+  /** Each user's smpps counters with Jasmin's names, by uid (users that bound since start). */
+  users?: Readonly<Record<string, UserCountersSnapshot>>;
 }
 
 /** What changed in the accounts, so the gateway drops what it cached about them. */

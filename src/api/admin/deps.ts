@@ -42,6 +42,9 @@ export type AdminStore = Pick<
   | 'deleteMoRoute'
   | 'getMessage'
   | 'queueDepths'
+  | 'queueStats'
+  | 'messageHistory'
+  | 'queryHistory'
 >;
 
 /** Everything a handler needs. */
