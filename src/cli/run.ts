@@ -16,8 +16,10 @@ import {
 } from './command.js';
 import { connectorCommands } from './commands/connectors.js';
 import { groupCommands } from './commands/groups.js';
-import { bindsCommand, messageCommands, statsCommand } from './commands/misc.js';
+import { historyCommand } from './commands/history.js';
+import { bindsCommand, messageCommands } from './commands/misc.js';
 import { routeCommands } from './commands/routes.js';
+import { statsCommand } from './commands/stats.js';
 import { userCommands } from './commands/users.js';
 import { resolveConnection } from './connection.js';
 
@@ -31,7 +33,7 @@ const GROUPS: readonly CommandGroup[] = [
   routeCommands,
   messageCommands,
 ];
-const LEAVES: readonly Command[] = [statsCommand, bindsCommand];
+const LEAVES: readonly Command[] = [statsCommand, bindsCommand, historyCommand];
 
 /** Options of runCli beyond the streams: how the admin client is built (tests may inject one). */
 export interface RunOptions extends CliIo {

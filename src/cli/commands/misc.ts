@@ -1,4 +1,4 @@
-// smppgate message show, stats, binds
+// smppgate message show, binds (stats: ./stats.ts, history: ./history.ts)
 
 import type { Command, CommandContext, CommandGroup } from '../command.js';
 import { renderKeyValues, renderTable } from '../table.js';
@@ -48,18 +48,6 @@ export const messageCommands: CommandGroup = {
   name: 'message',
   summary: 'Message history: look up a message part by id.',
   commands: [showMessage],
-};
-
-/** `smppgate stats` */
-export const statsCommand: Command = {
-  name: 'stats',
-  summary: 'Gateway figures: SMPP server counters, queue depth per connector, other counters.',
-  usage: '',
-  positionals: { min: 0, max: 0 },
-  options: [],
-  async run(ctx) {
-    ctx.print(await call(ctx, 'GET', '/api/v1/stats'), (s) => renderKeyValues(withDates(s)));
-  },
 };
 
 /** `smppgate binds` */
