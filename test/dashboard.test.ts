@@ -93,7 +93,7 @@ describe('dashboard in Chromium', () => {
     writeFileSync(
       config,
       `[smpp-server]\nid = "smpps_dash"\nbind = 127.0.0.1\nport = 0\nlog_level = ERROR\nlog_file = ${join(dir, 'smpps.log')}\n\n` +
-        `[store]\npath = ${join(dir, 'data')}\n\n[admin]\nbind = 127.0.0.1\nport = 0\ntoken = ${TOKEN}\n`,
+        `[store]\npath = ${join(dir, 'data')}\n\n[admin]\nbind = 127.0.0.1\nport = 0\ntoken = ${TOKEN}\n\n[http-api]\nbind = 127.0.0.1\nport = 0\n`,
     );
     let stop!: (signal: string) => void;
     const stopSignal = new Promise<string>((resolve) => {

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { type AddressInfo, createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -56,7 +57,7 @@ function writeConfig(dir: string, extra = ''): string {
   writeFileSync(
     path,
     `[smpp-server]\nid = "smpps_t"\nbind = 127.0.0.1\nport = 0\nlog_level = ERROR\nlog_file = ${join(dir, 'log', 'smpps.log')}\n\n` +
-      `[store]\npath = ${join(dir, 'data')}\n\n[admin]\nbind = 127.0.0.1\nport = 0\ntoken = ${TOKEN}\n${extra}`,
+      `[store]\npath = ${join(dir, 'data')}\n\n[admin]\nbind = 127.0.0.1\nport = 0\ntoken = ${TOKEN}\n\n[http-api]\nbind = 127.0.0.1\nport = 0\n${extra}`,
   );
   return path;
 }
@@ -88,7 +89,14 @@ describe('smppgate start', () => {
         '--balance',
         '1',
       );
-      await cli('connector', 'add', 'up1', '--type', 'smppc', '--set', 'host=127.0.0.1', '--set', 'port=2775');
+      // An upstream that is not there (a port just freed): the connector, if started, could only hold its queue.
+      const deadPort = await new Promise<number>((resolve) => {
+        const probe = createNetServer().listen(0, '127.0.0.1', () => {
+          const { port } = probe.address() as AddressInfo;
+          probe.close(() => resolve(port));
+        });
+      });
+      await cli('connector', 'add', 'up1', '--type', 'smppc', '--set', 'host=127.0.0.1', '--set', `port=${deadPort}`);
       await cli(
         'route',
         'add',

@@ -6,6 +6,7 @@ import { createServer as createHttpServer, type Server as HttpServer } from 'nod
 import type { AddressInfo } from 'node:net';
 import { createAdminApi } from '../api/admin/api.js';
 import { createDashboard, createDashboardSource } from '../api/dashboard/index.js';
+import { createHttpApi, openAccessLog } from '../api/httpApi/index.js';
 import {
   ConfigError,
   type LoadedConfig,
@@ -30,7 +31,8 @@ import { VERSION } from '../version.js';
 
 const HELP = `Usage: smppgate start [--config FILE] [--demo]
 
-Runs the gateway: the SMPP server ([smpp-server], [smpp-server-tls]), the admin API ([admin]) and the store ([store]).
+Runs the gateway: the SMPP server ([smpp-server], [smpp-server-tls]), the HTTP API ([http-api]), the admin API,
+metrics and dashboard ([admin]), the connectors and the store ([store]).
 
 Options:
   --config FILE   the INI config (Jasmin's jasmin.cfg works too); without it, every default
@@ -58,6 +60,8 @@ export interface StartIo {
 export interface StartedGateway {
   smpp: AddressInfo | undefined;
   smppTls: AddressInfo | undefined;
+  /** The Jasmin-compatible HTTP API ([http-api]). */
+  httpApi: AddressInfo;
   admin: AddressInfo;
   adminToken: string;
 }
@@ -154,6 +158,7 @@ export async function runStart(argv: string[], io: StartIo = { stdout: process.s
     store,
     logger: log,
     dlrExpirySecs: s.dlr_expiry,
+    historyRetentionSecs: settings.store.history_retention,
     gateway: {
       settings: {
         billing_feature: s.billing_feature,
@@ -207,18 +212,42 @@ export async function runStart(argv: string[], io: StartIo = { stdout: process.s
   const admin = createHttpServer((req, res) => {
     if (!dashboard(req, res)) adminApi(req, res);
   });
+  const h = settings.httpApi;
+  const httpApiLog = h.log_file !== null ? loggerFromSettings(h, 'http-api') : log.child({ component: 'http_api' });
+  const accessLog = openAccessLog(h.access_log);
+  const httpApi = createHttpApi({
+    pipeline: node.gateway.pipeline,
+    accounts: node.gateway.accounts,
+    store,
+    passwords: node.passwords,
+    settings: h,
+    billingFeature: s.billing_feature,
+    logger: httpApiLog,
+    ...(accessLog !== null ? { accessLog } : {}),
+    isConnectorUp: (cid) => node.connectors.isUp(cid),
+  });
+  const httpApiServer = createHttpServer(httpApi);
+  const closeHttpApi = async () => {
+    await new Promise<void>((resolve) => httpApiServer.close(() => resolve()));
+    await httpApi.drain();
+    if (httpApiLog !== log) await (httpApiLog as Logger).close?.();
+    await accessLog?.close();
+  };
 
   let smppAddresses: Awaited<ReturnType<GatewayNode['listen']>>;
   let adminAddress: AddressInfo;
+  let httpApiAddress: AddressInfo;
   try {
     if (parsed.demo) await provisionDemo(store, io, log);
     smppAddresses = await node.listen();
-    adminAddress = await listen(admin, settings.admin.port, settings.admin.bind);
+    adminAddress = await listen(admin, settings.admin.port, settings.admin.bind, 'admin');
+    httpApiAddress = await listen(httpApiServer, h.port, h.bind, 'http-api');
   } catch (error) {
     io.stderr.write(`smppgate start: ${(error as Error).message}\n`);
     await node.close();
     dashboard.close();
     admin.close();
+    if (httpApiServer.listening) await closeHttpApi();
     await store.close();
     await log.close();
     return 1;
@@ -229,13 +258,20 @@ export async function runStart(argv: string[], io: StartIo = { stdout: process.s
     smpp: describe(smppAddresses.tcp),
     smpp_tls: describe(smppAddresses.tls),
     admin: describe(adminAddress),
+    http_api: describe(httpApiAddress),
     store: `sqlite:${settings.store.path}`,
   });
   if (generated) {
     // Logged once, so that the operator can reach the admin API; set [admin] token to choose it.
     io.stdout.write(`admin API token (generated; set [admin] token to fix it): ${token}\n`);
   }
-  io.onReady?.({ smpp: smppAddresses.tcp, smppTls: smppAddresses.tls, admin: adminAddress, adminToken: token });
+  io.onReady?.({
+    smpp: smppAddresses.tcp,
+    smppTls: smppAddresses.tls,
+    admin: adminAddress,
+    httpApi: httpApiAddress,
+    adminToken: token,
+  });
 
   const reload = () => {
     node.gateway.invalidate();
@@ -254,8 +290,9 @@ export async function runStart(argv: string[], io: StartIo = { stdout: process.s
 
   const signal = await (io.stopSignal ?? signalPromise());
   log.info('draining', { signal });
-  // Order matters: ESMEs are unbound (each finishing its in-flight submits), connectors finish what they have in
-  // flight, and only then does the store close.
+  // Order matters: no new HTTP submits, ESMEs are unbound (each finishing its in-flight submits), connectors finish
+  // what they have in flight, and only then does the store close.
+  await closeHttpApi();
   await node.close();
   dashboard.close(); // ends its event streams, which admin.close() would otherwise wait for
   await new Promise<void>((resolve) => admin.close(() => resolve()));
@@ -271,10 +308,10 @@ function describe(a: AddressInfo | undefined): string | null {
   return a.family === 'IPv6' ? `[${a.address}]:${a.port}` : `${a.address}:${a.port}`;
 }
 
-function listen(server: HttpServer, port: number, host: string): Promise<AddressInfo> {
+function listen(server: HttpServer, port: number, host: string, section: string): Promise<AddressInfo> {
   return new Promise((resolve, reject) => {
     const onError = (error: Error) =>
-      reject(new Error(`[admin] port: cannot listen on ${host}:${port}: ${error.message}`));
+      reject(new Error(`[${section}] port: cannot listen on ${host}:${port}: ${error.message}`));
     server.once('error', onError);
     server.listen(port, host, () => {
       server.off('error', onError);

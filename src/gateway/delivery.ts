@@ -381,7 +381,10 @@ export class DeliveryEngine {
   async #sweep(): Promise<void> {
     if (!this.#running) return;
     try {
-      for (const uid of await this.#store.usersWithDeliveries(this.#clock.now())) this.#schedule(uid);
+      for (const uid of await this.#store.usersWithDeliveries(this.#clock.now())) {
+        // `http:…`, `http-parts:…` and `dlr:…` queues belong to the HTTP outboxes, never to an ESME.
+        if (!uid.includes(':')) this.#schedule(uid);
+      }
     } catch (error) {
       this.#log.error('delivery_store_error', { error: errorMessage(error) });
     }

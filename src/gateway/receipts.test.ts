@@ -3,7 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
-import { CommandStatus, type PduOf, type Tlvs } from '../smpp/codec/index.js';
+import { CommandStatus, type PduOf, SmppStatusError, type Tlvs } from '../smpp/codec/index.js';
 import { MessageState, type MessageStateValue, type MtRoute, type UserRecord } from '../store/model.js';
 import { Accounts } from './accounts.js';
 import { deliverSmOf } from './delivery.js';
@@ -399,7 +399,15 @@ describe('ReceiptEngine.delivered: MO', () => {
       logger: t.logger,
       onMo: () => Promise.reject(new Error('no route')),
     });
-    assert.equal(await failing.delivered('c1', mo), CommandStatus.ESME_RX_T_APPN);
+    assert.equal(await failing.delivered('c1', mo), CommandStatus.ESME_RX_T_APPN, 'not kept: the SMSC sends it again');
+    const refusing = new ReceiptEngine({
+      store: t.store,
+      connectorSettings: () => ({}),
+      dlrExpirySecs: 60,
+      logger: t.logger,
+      onMo: () => Promise.reject(new SmppStatusError(CommandStatus.ESME_RX_R_APPN)),
+    });
+    assert.equal(await refusing.delivered('c1', mo), CommandStatus.ESME_RX_R_APPN, 'refused for good: its own status');
   });
 });
 

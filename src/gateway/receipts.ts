@@ -7,7 +7,7 @@
 //     handed to the injected MO router.
 // docs/receipts.md gives the rules and the choices made where SPEC.md is silent.
 
-import { CommandStatus, type PduOf, statusName, type Tlvs } from '../smpp/codec/index.js';
+import { CommandStatus, type PduOf, SmppStatusError, statusName, type Tlvs } from '../smpp/codec/index.js';
 import type { NetworkErrorCode } from '../smpp/codec/tlv.js';
 import { ESM_CLASS_UDHI, parseUdh } from '../smpp/text/index.js';
 import { type HttpDlr, type MessageRecord, MessageState, type MessageStateValue } from '../store/model.js';
@@ -665,6 +665,9 @@ export class ReceiptEngine implements UpstreamEvents {
       await this.#onMo(cid, pdu);
       return CommandStatus.ESME_ROK;
     } catch (error) {
+      // A refusal that carries its status (no route, unknown user: ESME_RX_R_APPN) is final for the SMSC; anything
+      // else means the MO was not kept, and the SMSC must send it again.
+      if (error instanceof SmppStatusError) return error.commandStatus;
       this.#log.error('mo_not_kept', { cid, error: errorMessage(error) });
       return CommandStatus.ESME_RX_T_APPN;
     }

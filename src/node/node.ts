@@ -6,67 +6,47 @@
 // wiring; the process concerns (config files, signals, listeners of the admin API) stay in the CLI.
 
 import type { AdminControl, BindInfo, ConnectorLiveState } from '../api/admin/control.js';
+import { createHttpConnector, HttpMoSink, HttpOutbox } from '../connectors/http/index.js';
+import { type ConnectorLeases, ConnectorManager } from '../connectors/manager.js';
 import type { GatewayPrincipal } from '../gateway/accounts.js';
 import { DeliveryEngine } from '../gateway/delivery.js';
+import { GatewayEvents } from '../gateway/events.js';
 import { Gateway, type GatewayOptions } from '../gateway/gateway.js';
+import { HistoryRecorder } from '../gateway/history.js';
+import { MoRouter } from '../gateway/mo.js';
+import { PasswordVerifier } from '../gateway/password.js';
 import type { GatewayLogger } from '../gateway/pipeline.js';
 import { ReceiptEngine } from '../gateway/receipts.js';
-import type { UpstreamDeliver, UpstreamEvents } from '../gateway/upstream.js';
 import { type ListenAddresses, SmppServer, type SmppServerOptions } from '../smpp/server/server.js';
 import type { SmppSession } from '../smpp/session/session.js';
 import type { Store } from '../store/index.js';
 
-/** What a node needs of the connectors: the connector manager satisfies it. */
-export interface NodeConnectors {
-  /** Starts every connector whose record is marked started. */
-  startAll(): Promise<void>;
-  start(cid: string): Promise<void>;
-  stop(cid: string): Promise<void>;
-  /** The connector's record changed (settings, started flag) or was removed. */
-  reload(cid: string): Promise<void>;
-  states(): Readonly<Record<string, ConnectorLiveState>>;
-  isUp(cid: string): boolean;
-  /** New messages were queued for a connector. */
-  notify(cid: string): void;
-  /** Stops every connector, each finishing what it has in flight. */
-  close(): Promise<void>;
-}
-
-/** Builds the connectors once the node's upstream events (the receipt engine) exist. */
-export type NodeConnectorsFactory = (context: {
-  store: Store;
-  events: UpstreamEvents;
-  logger: GatewayLogger;
-  /** A connector's settings as last loaded (kept fresh by the factory's owner). */
-}) => NodeConnectors;
-
-/** Builds the MO router once the delivery engine exists; returns what the receipt engine calls for an MO. */
-export type NodeMoFactory = (context: {
-  store: Store;
-  logger: GatewayLogger;
-  dlrExpirySecs: number;
-  isConnectorUp: (cid: string) => boolean;
-  onQueued: (uid: string) => void;
-}) => (cid: string, pdu: UpstreamDeliver) => Promise<void>;
-
 /** Options of a GatewayNode. */
 export interface GatewayNodeOptions {
   store: Store;
-  logger: GatewayLogger & { child?(fields: Record<string, unknown>): GatewayLogger };
+  logger: GatewayLogger & { child(fields: Record<string, unknown>): GatewayLogger };
   /** The SMPP server, minus what the node supplies (authenticator, handlers, logger, session hook). */
   server: Omit<SmppServerOptions<GatewayPrincipal>, 'authenticate' | 'handlers' | 'logger' | 'onSession'>;
   /** Gateway options minus store and logger (pipeline settings, id generator, throttle…). */
-  gateway?: Omit<GatewayOptions, 'store' | 'logger' | 'isConnectorUp'>;
+  gateway?: Omit<GatewayOptions, 'store' | 'logger' | 'isConnectorUp' | 'events' | 'verifier'>;
   /** `[smpp-server] dlr_expiry`, seconds. */
   dlrExpirySecs: number;
-  connectors?: NodeConnectorsFactory;
-  mo?: NodeMoFactory;
+  /** `[store] history_retention`, seconds; absent: no message history is recorded. */
+  historyRetentionSecs?: number;
+  /** Several nodes on one store: each connector runs on the node holding its lease. Absent: this node runs all. */
+  leases?: ConnectorLeases;
+  /** Connector lease time to live (ms); default the manager's. */
+  leaseTtlMs?: number;
   /** Delivery engine tuning (tests). */
   delivery?: { sweepMs?: number; retryBaseMs?: number; retryMaxMs?: number; windowPerUser?: number };
 }
 
 function childOf(logger: GatewayNodeOptions['logger'], component: string): GatewayLogger {
-  return logger.child !== undefined ? logger.child({ component }) : logger;
+  return logger.child({ component });
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 /** A gateway node. `listen()` starts taking traffic; `close()` drains in order. */
@@ -76,7 +56,17 @@ export class GatewayNode {
   readonly server: SmppServer<GatewayPrincipal>;
   readonly receipts: ReceiptEngine;
   readonly delivery: DeliveryEngine;
-  readonly connectors: NodeConnectors | undefined;
+  readonly connectors: ConnectorManager;
+  /** Every acceptance, refusal, upstream outcome, receipt, delivery and MO, for metrics, history and the dashboard. */
+  readonly events: GatewayEvents;
+  /** Bind and HTTP API passwords share one verifier, so its cache of proven passwords serves both. */
+  readonly passwords = new PasswordVerifier();
+  readonly mo: MoRouter;
+  /** HTTP calls of MO routed to HTTP connectors (`http:<cid>` queues) and their long-MO parts. */
+  readonly moSink: HttpMoSink;
+  /** HTTP API receipts to `dlr-url` (`dlr:<uid>` queues). */
+  readonly dlrOutbox: HttpOutbox;
+  readonly history: HistoryRecorder | undefined;
   readonly startedAt = Date.now();
   readonly #settings = new Map<string, Readonly<Record<string, unknown>>>();
   readonly #log: GatewayLogger;
@@ -87,6 +77,9 @@ export class GatewayNode {
     const { store, logger } = options;
     this.store = store;
     this.#log = childOf(logger, 'node');
+    this.events = new GatewayEvents((error, event) =>
+      this.#log.error('event_listener_error', { event: event.type, error: errorMessage(error) }),
+    );
     // Late-bound: the pipeline asks whether a connector is up, and the connectors are built after the gateway.
     const isUp = (cid: string) => this.connectors?.isUp(cid) ?? true;
     this.gateway = new Gateway({
@@ -94,6 +87,8 @@ export class GatewayNode {
       store,
       logger: childOf(logger, 'gateway'),
       isConnectorUp: isUp,
+      events: this.events,
+      verifier: this.passwords,
     });
     this.server = new SmppServer<GatewayPrincipal>({
       ...options.server,
@@ -107,36 +102,70 @@ export class GatewayNode {
       store,
       pickSession: (uid) => this.server.nextReceiver(uid),
       logger: childOf(logger, 'delivery'),
+      events: this.events,
       // A user's receipts and MO in flight at once, across its receiver binds: one session's outbound window, so a
       // busy ESME is fed as fast as one bind can answer (the default of 10 caps a 1 ms round trip at 10k/s).
       windowPerUser: options.server.windowSize ?? 100,
       ...options.delivery,
     });
     const onQueued = (uid: string) => this.delivery.notify(uid);
-    const onMo = options.mo?.({
+    this.moSink = new HttpMoSink({
+      store,
+      logger: childOf(logger, 'mo_http'),
+      onQueued: (cid) => this.connectors.notify(cid),
+    });
+    this.mo = new MoRouter({
       store,
       logger: childOf(logger, 'mo'),
       dlrExpirySecs: options.dlrExpirySecs,
-      isConnectorUp: isUp,
       onQueued,
+      isConnectorUp: isUp,
+      hasReceiver: (username) => this.#hasReceiver(username),
+      http: this.moSink,
     });
+    this.dlrOutbox = new HttpOutbox({ store, logger: childOf(logger, 'dlr_http'), prefix: 'dlr:', kind: 'receipt' });
     this.receipts = new ReceiptEngine({
       store,
       connectorSettings: (cid) => this.#settings.get(cid),
       dlrExpirySecs: options.dlrExpirySecs,
       logger: childOf(logger, 'receipts'),
       onQueued,
-      ...(onMo !== undefined ? { onMo } : {}),
+      onMo: (cid, pdu) => this.mo.route(cid, pdu),
+      httpOutbox: this.dlrOutbox,
+      events: this.events,
     });
-    this.connectors = options.connectors?.({ store, events: this.receipts, logger: childOf(logger, 'connectors') });
+    this.connectors = new ConnectorManager({
+      store,
+      events: this.receipts,
+      logger: childOf(logger, 'connectors'),
+      ...(options.leases !== undefined ? { leases: options.leases } : {}),
+      ...(options.leaseTtlMs !== undefined ? { leaseTtlMs: options.leaseTtlMs } : {}),
+    });
+    this.connectors.register('http', createHttpConnector);
+    // A message queued for a connector wakes it at once instead of at its next poll.
+    this.events.listen((event) => {
+      if (event.type === 'accepted') this.connectors.notify(event.cid);
+    });
+    this.history =
+      options.historyRetentionSecs !== undefined
+        ? new HistoryRecorder({
+            store,
+            events: this.events,
+            retentionSecs: options.historyRetentionSecs,
+            logger: childOf(logger, 'history'),
+          })
+        : undefined;
   }
 
   /** Loads connector settings (for receipt id bases), opens the listeners, starts delivery and the connectors. */
   async listen(): Promise<ListenAddresses> {
     await this.refreshConnectorSettings();
     const addresses = await this.server.listen();
+    this.history?.start();
     this.delivery.start();
-    await this.connectors?.startAll();
+    this.dlrOutbox.start();
+    this.moSink.start();
+    await this.connectors.load();
     return addresses;
   }
 
@@ -160,8 +189,11 @@ export class GatewayNode {
     this.#closing ??= (async () => {
       await this.server.close();
       await this.gateway.close();
-      await this.connectors?.close();
+      await this.connectors.close();
+      await this.moSink.stop();
+      await this.dlrOutbox.stop();
       await this.delivery.stop();
+      await this.history?.stop();
     })();
     return this.#closing;
   }
@@ -189,20 +221,10 @@ export class GatewayNode {
       },
       startConnector: async (cid) => {
         await this.refreshConnectorSettings(cid);
-        await this.#requireConnectors().start(cid);
+        await this.connectors.start(cid);
       },
-      stopConnector: async (cid) => {
-        await this.#requireConnectors().stop(cid);
-      },
-      connectorStates: async () => {
-        if (this.connectors !== undefined) return this.connectors.states();
-        // No connector engine in this node (a receive-only node): say what the records ask for, not a fake state.
-        const out: Record<string, ConnectorLiveState> = {};
-        for (const c of await this.store.listConnectors()) {
-          out[c.cid] = { state: c.started ? 'not_run_here' : 'stopped', binds: 0, last_error: null };
-        }
-        return out;
-      },
+      stopConnector: (cid) => this.connectors.stop(cid),
+      connectorStates: async () => this.connectors.states() as Record<string, ConnectorLiveState>,
       stats: async () => ({
         started_at: this.startedAt,
         smpps: this.server.counters.snapshot(),
@@ -211,21 +233,29 @@ export class GatewayNode {
       onAccountsChanged: () => this.gateway.onAccountsChanged(),
       onConnectorChanged: (cid) => {
         void this.refreshConnectorSettings(cid)
-          .then(() => this.connectors?.reload(cid))
+          .then(() => this.connectors.reload(cid))
           .catch((error: unknown) =>
             this.#log.error('connector_reload_failed', {
               cid,
-              error: error instanceof Error ? error.message : String(error),
+              error: errorMessage(error),
             }),
           );
       },
-      onRoutesChanged: (direction) => this.gateway.onRoutesChanged(direction),
+      onRoutesChanged: (direction) => {
+        this.gateway.onRoutesChanged(direction);
+        if (direction === 'mo') this.mo.routesChanged();
+      },
     };
   }
 
-  #requireConnectors(): NodeConnectors {
-    if (this.connectors === undefined) throw new Error('this node runs no connectors');
-    return this.connectors;
+  /** Whether a receiver or transceiver of the user named `username` is bound to this node. */
+  #hasReceiver(username: string): boolean {
+    for (const session of this.server.sessions()) {
+      if (session.principal?.username === username && session.bindType !== undefined) {
+        if (session.bindType !== 'transmitter') return true;
+      }
+    }
+    return false;
   }
 
   /** A new ESME session: when it binds, stamp the time and tell the delivery engine a receiver may be there. */
