@@ -80,6 +80,10 @@ describe('smppc connector with the receipt engine', () => {
     await roundTrip({ idFormat: 'decimal', receipts: { delayMs: 5, idPad: 16 } }, { dlr_msgid_strip_zeros: true });
   });
 
+  it('matches receipts that come as data_sm with TLVs only', async () => {
+    await roundTrip({ receipts: { delayMs: 5, command: 'data_sm', format: 'tlv' } }, {});
+  });
+
   it('holds quick receipts (sent before the submit_sm_resp) until their map entry exists', async () => {
     await roundTrip({ idFormat: 'uuid', latencyMs: 30, receipts: { quick: true } }, {});
   });
