@@ -2,7 +2,8 @@
 // the gateway's). Arguments:
 //   --port N (0)  --host ADDR (127.0.0.1)  --receipts 0|1 (1)  --receipt-delay-ms N (0)  --latency-ms N (0)
 //   --id-format uuid|decimal|hex (decimal)  --receipt-format tlv|text|both (both)  --window N (1000)
-// Prints {"port":N} on stdout once listening. Exits on SIGTERM, SIGINT or when stdin closes. Prints its counters
+// Prints {"port":N} on stdout once listening. Exits on SIGTERM, SIGINT or when stdin closes, so spawn it with
+// stdin as a pipe (stdio: ['pipe', 'pipe', 'inherit']): an ignored stdin reads as closed at once. Prints its counters
 // ({"submits":N,"receipts":N,"receiptsAcked":N,...}) as one JSON line on SIGUSR2 or on the stdin line `stats`.
 // Nothing is logged per message; only counters are kept.
 
