@@ -133,8 +133,9 @@ describe('createDashboardSource', () => {
       found.history.map((s) => s.event),
       ['accepted', 'upstream accepted', 'receipt'],
     );
-    assert.match(found.history[1].detail, /upstream_id=U-1/);
-    assert.match(found.history[2].detail, /state=DELIVERED/);
+    assert.equal(found.history[0].detail, 'route 0 → up1 · SRC → 33611111111');
+    assert.equal(found.history[1].detail, 'accepted by up1, upstream id U-1');
+    assert.equal(found.history[2].detail, 'DELIVERED from ?');
     assert.equal(await createDashboardSource({ control: new FakeControl(), store }).lookupMessage('nope'), null);
   });
 
@@ -171,13 +172,23 @@ describe('createDashboardSource', () => {
     assert.match(found.history[3].detail, /UNDELIVERABLE err 34/);
   });
 
-  it('names statuses and states in a history step', () => {
-    const step = historyStep({
-      message_id: 'm',
+  it('tells each history event as a sentence, naming statuses and states', () => {
+    const step = (type: 'upstream' | 'receipt' | 'delivery', data: Record<string, unknown>) =>
+      historyStep({ message_id: 'm', at: 5, type, data });
+    assert.deepEqual(step('upstream', { outcome: 'rejected', status: 0x58, cid: 'c', attempts: 3 }), {
       at: 5,
-      type: 'upstream',
-      data: { outcome: 'rejected', status: 0x58, cid: 'c' },
+      event: 'upstream rejected',
+      detail: 'refused by c: ESME_RTHROTTLED (attempt 3)',
     });
-    assert.deepEqual(step, { at: 5, event: 'upstream rejected', detail: 'status=ESME_RTHROTTLED cid=c' });
+    assert.equal(
+      step('receipt', { cid: 'c', state: 5, stat: 'UNDELIV', error_code: 12, forwarded: true }).detail,
+      'UNDELIV from c err 12, queued for the ESME',
+    );
+    assert.deepEqual(step('delivery', { kind: 'receipt', seq: 4, session: 's9', result: 'timeout' }), {
+      at: 5,
+      event: 'delivery timeout',
+      detail: 'receipt to session s9: no response',
+    });
+    assert.equal(step('upstream', { outcome: 'accepted', upstream_id: 'X' }).detail, 'upstream_id=X', 'unknown shape');
   });
 });

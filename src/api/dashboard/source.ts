@@ -273,7 +273,7 @@ function describeValue(key: string, v: unknown): string {
   return typeof v === 'object' ? JSON.stringify(v) : String(v);
 }
 
-/** A stored history event as one readable step: its type (with its outcome), and its data as `key=value`. */
+/** A stored history event as one readable step: its type (with its outcome) and a sentence from its data. */
 export function historyStep(e: HistoryEvent): HistoryStep {
   const data = e.data;
   const qualifier =
@@ -282,12 +282,58 @@ export function historyStep(e: HistoryEvent): HistoryStep {
       : e.type === 'delivery' && typeof data.result === 'string'
         ? data.result
         : null;
+  const event = qualifier === null ? e.type : `${e.type} ${qualifier}`;
+  return { at: e.at, event, detail: sentence(e) ?? keyValues(data, qualifier !== null) };
+}
+
+/** Every field as `key=value` (an event whose shape this page does not know). */
+function keyValues(data: Readonly<Record<string, unknown>>, dropQualifier: boolean): string {
   const parts: string[] = [];
   for (const [k, v] of Object.entries(data)) {
-    if (v === null || v === undefined || (qualifier !== null && (k === 'outcome' || k === 'result'))) continue;
+    if (v === null || v === undefined || (dropQualifier && (k === 'outcome' || k === 'result'))) continue;
     parts.push(`${k}=${describeValue(k, v)}`);
   }
-  return { at: e.at, event: qualifier === null ? e.type : `${e.type} ${qualifier}`, detail: parts.join(' ') };
+  return parts.join(' ');
+}
+
+/** The known event types as a sentence (docs/history.md lists their data); null when a field it needs is missing. */
+function sentence(e: HistoryEvent): string | null {
+  const d = e.data;
+  const str = (k: string) => (typeof d[k] === 'string' ? (d[k] as string) : null);
+  const num = (k: string) => (typeof d[k] === 'number' ? (d[k] as number) : null);
+  const status = () => str('status_name') ?? (num('status') === null ? null : describeValue('status', num('status')));
+  switch (e.type) {
+    case 'accepted': {
+      const part = d.part as { seq?: unknown; total?: unknown } | null | undefined;
+      if (str('cid') === null || num('route') === null) return null;
+      const parts = part !== null && typeof part === 'object' ? ` · part ${part.seq}/${part.total}` : '';
+      return `route ${num('route')} → ${str('cid')} · ${str('source_addr') ?? '?'} → ${str('destination_addr') ?? '?'}${parts}`;
+    }
+    case 'upstream': {
+      const cid = str('cid');
+      if (cid === null) return null;
+      const attempts = num('attempts') === null ? '' : ` (attempt ${num('attempts')})`;
+      if (d.outcome === 'accepted') return `accepted by ${cid}, upstream id ${str('upstream_id') ?? '?'}${attempts}`;
+      if (d.outcome === 'rejected') return `refused by ${cid}: ${status() ?? 'no status'}${attempts}`;
+      if (d.outcome === 'expired') return `expired before ${cid} could send it`;
+      return null;
+    }
+    case 'receipt': {
+      const stat = str('stat') ?? (num('state') === null ? null : describeValue('state', num('state')));
+      if (stat === null) return null;
+      const err = num('error_code') ? ` err ${num('error_code')}` : '';
+      const forwarded = d.forwarded === true ? ', queued for the ESME' : d.forwarded === false ? ', not asked for' : '';
+      return `${stat} from ${str('cid') ?? '?'}${err}${forwarded}`;
+    }
+    case 'delivery': {
+      const session = str('session');
+      if (session === null) return null;
+      const answer = d.result === 'error' ? `: ${status() ?? 'error'}` : d.result === 'timeout' ? ': no response' : '';
+      return `${str('kind') ?? 'deliver_sm'} to session ${session}${answer}`;
+    }
+    default:
+      return null;
+  }
 }
 
 /** The steps a message record's own fields tell, when no history store is there. */
