@@ -54,7 +54,7 @@ export function dashboardPage(csrf: string): string {
   <div class="meta">up <span id="uptime">–</span> · updated <span id="updated">–</span></div>
   <button type="button" id="logout" class="ghost">Log out</button>
 </header>
-<main>
+<main class="board">
   <section class="cards" aria-label="Figures">
     <div class="card accent-in"><div class="label">MT in</div><div class="value" id="rate-in">–</div><div class="unit">msg/s accepted</div></div>
     <div class="card accent-out"><div class="label">Out</div><div class="value" id="rate-out">–</div><div class="unit">msg/s sent upstream</div></div>

@@ -41,7 +41,7 @@ input { font: inherit; padding: 6px 10px; border-radius: 6px; border: 1px solid 
 .live[data-state="live"] .dot { background: var(--ok); box-shadow: 0 0 0 3px rgba(22, 163, 122, 0.18); }
 .live[data-state="reconnecting"] .dot, .live[data-state="stale"] .dot { background: var(--bad); }
 
-main { display: grid; grid-template-columns: repeat(2, minmax(0, 1fr)); gap: 16px; padding: 20px 24px 40px;
+main.board { display: grid; grid-template-columns: repeat(2, minmax(0, 1fr)); gap: 16px; padding: 20px 24px 40px;
   max-width: 1400px; margin: 0 auto; }
 .cards { grid-column: 1 / -1; display: grid; grid-template-columns: repeat(auto-fit, minmax(150px, 1fr)); gap: 12px; }
 .card, .panel { background: var(--panel); border: 1px solid var(--line); border-radius: 10px; box-shadow: var(--shadow); }
@@ -106,5 +106,5 @@ body.login { display: grid; place-items: center; min-height: 100vh; }
 .login-box form { display: grid; gap: 8px; margin-top: 16px; }
 .login-box label { font-size: 12px; color: var(--muted); }
 .login-box .error { color: var(--bad); margin: 12px 0 0; }
-@media (max-width: 800px) { main { grid-template-columns: 1fr; } .meta { display: none; } }
+@media (max-width: 800px) { main.board { grid-template-columns: 1fr; } .meta { display: none; } }
 `;
