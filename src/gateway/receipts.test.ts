@@ -368,6 +368,30 @@ describe('ReceiptEngine.submitted: refused or expired', () => {
     ]);
     assert.equal((await t.balance())?.balance, 10, 'all three refunded');
   });
+
+  it('a held part the store expired (expireQueued) is refunded and gets its EXPIRED receipt, once', async () => {
+    const t = await setup();
+    const m = await t.submit({ registered_delivery: 1, validity_period: '000000000010000R' });
+    assert.deepEqual(await t.balance().then((q) => [q?.balance, q?.sms_count]), [9.96, 99]);
+    const expired = await t.store.expireQueued(t.clock.now() + 3_600_000);
+    assert.deepEqual(
+      expired.map((e) => [e.id, e.status, e.state]),
+      [[m.id, 'failed', MessageState.EXPIRED]],
+    );
+    for (const e of expired) await t.engine.submitted('c1', e, { kind: 'expired' });
+    assert.deepEqual(await t.balance().then((q) => [q?.balance, q?.sms_count]), [10, 100]);
+    const receipts = (await t.deliveries()).map(
+      (d) => /stat:(\w+)/.exec(deliverSmOf(d.payload).short_message.toString())?.[1],
+    );
+    assert.deepEqual(receipts, ['EXPIRED']);
+    // Handed over again (the store's copy, or the expired record once more) it changes nothing.
+    const again = await t.store.getMessage(m.id);
+    assert.ok(again !== null);
+    await t.engine.submitted('c1', again, { kind: 'expired' });
+    for (const e of expired) await t.engine.submitted('c1', e, { kind: 'expired' });
+    assert.equal((await t.deliveries()).length, 1);
+    assert.deepEqual(await t.balance().then((q) => [q?.balance, q?.sms_count]), [10, 100]);
+  });
 });
 
 describe('ReceiptEngine.delivered: MO', () => {

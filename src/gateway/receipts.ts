@@ -335,6 +335,8 @@ export class ReceiptEngine implements UpstreamEvents {
   readonly #held = new Map<string, Set<HeldReceipt>>();
   /** Map keys closed by a final receipt, oldest first: a later duplicate is ignored without a wait. */
   readonly #closed = new Map<string, string>();
+  /** Parts handed over as expired by the store and already closed here (a second hand-over changes nothing). */
+  readonly #expiredDone = new Set<string>();
   #heldCount = 0;
 
   /** An engine over `options.store`. */
@@ -472,7 +474,25 @@ export class ReceiptEngine implements UpstreamEvents {
   async #failed(cid: string, given: MessageRecord, outcome: Exclude<SubmitOutcome, { kind: 'accepted' }>) {
     const now = this.#clock.now();
     const message = (await this.#store.getMessage(given.id)) ?? given;
-    if (message.status === 'final' || message.status === 'failed' || message.status === 'cancelled') {
+    // store.expireQueued marks a held part failed/EXPIRED itself and hands it over once: that part still owes its
+    // refund and its failure receipt, so it is not an outcome for a part already closed.
+    const expiredByStore =
+      outcome.kind === 'expired' &&
+      given.status === 'failed' &&
+      message.status === 'failed' &&
+      message.state === MessageState.EXPIRED &&
+      !this.#expiredDone.has(message.id);
+    if (expiredByStore) {
+      this.#expiredDone.add(message.id);
+      if (this.#expiredDone.size > RECENTLY_CLOSED_MAX) {
+        const oldest = this.#expiredDone.values().next().value;
+        if (oldest !== undefined) this.#expiredDone.delete(oldest);
+      }
+    }
+    if (
+      !expiredByStore &&
+      (message.status === 'final' || message.status === 'failed' || message.status === 'cancelled')
+    ) {
       this.#log.info('mt_outcome_ignored', {
         cid,
         message_id: message.id,
