@@ -5,7 +5,7 @@
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createAdminApi } from '../api/admin/api.js';
-import { createDashboard, createDashboardSource } from '../api/dashboard/index.js';
+import { createDashboard, createDashboardSource, createDashboardTally, ErrorRing } from '../api/dashboard/index.js';
 import { createHttpApi, openAccessLog } from '../api/httpApi/index.js';
 import {
   ConfigError,
@@ -204,8 +204,15 @@ export async function runStart(argv: string[], io: StartIo = { stdout: process.s
   const control = node.control();
   const { token, generated } = resolveAdminToken(settings.admin);
   const adminApi = createAdminApi({ store, control, token, logger: log.child({ component: 'admin' }) });
+  const dashboardErrors = new ErrorRing();
   const dashboard = createDashboard({
-    source: createDashboardSource({ control, store, server: node.server }),
+    source: createDashboardSource({
+      control,
+      store,
+      server: node.server,
+      errors: dashboardErrors,
+      tally: createDashboardTally(node.events, dashboardErrors),
+    }),
     token,
     logger: log.child({ component: 'dashboard' }),
   });

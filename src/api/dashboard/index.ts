@@ -25,3 +25,4 @@ export {
   type SessionWindows,
   UnknownConnectorError,
 } from './source.js';
+export { createDashboardTally, type DashboardTally, type EventHub } from './tally.js';
