@@ -165,6 +165,12 @@ describe('dashboard in Chromium', () => {
       await page.waitForFunction(() => document.getElementById('mt-accepted')?.textContent === '31', undefined, {
         timeout: 5000,
       });
+      // The simulator accepts them upstream and sends receipts back: both show up.
+      await page.waitForFunction(() => document.getElementById('sent-upstream')?.textContent === '31', undefined, {
+        timeout: 8000,
+      });
+      await page.waitForSelector('#receipts tr:not(.empty)', { timeout: 8000 });
+      assert.match(await textOf(page, '#receipts'), /DELIVRD|UNDELIV|EXPIRED|REJECTD|ACCEPTD|UNKNOWN|DELETED/);
       const chartPoints = await page.locator('#chart polyline.series-in').getAttribute('points');
       assert.ok(chartPoints !== null && chartPoints.split(' ').length >= 2, 'the chart draws the in rate');
       const peak = await page.evaluate(() =>
@@ -181,14 +187,22 @@ describe('dashboard in Chromium', () => {
       await row.waitFor();
       const stateBefore = (await row.locator('.state').textContent()) ?? '';
       assert.notEqual(stateBefore, 'stopped', 'the demo connector starts started');
-      await row.locator('button[data-action="stop"]').click();
+      const [stopped] = await Promise.all([
+        page.waitForResponse((r) => r.url().endsWith('/dashboard/api/connectors/sim/stop')),
+        row.locator('button[data-action="stop"]').click(),
+      ]);
+      assert.equal(stopped.status(), 200, 'the gateway stopped the connector');
       await page.waitForFunction(
         () => document.querySelector('#connectors tr[data-cid="sim"] .state')?.textContent === 'stopped',
         undefined,
         { timeout: 5000 },
       );
       assert.equal(await row.locator('button[data-action]').textContent(), 'Start');
-      await row.locator('button[data-action="start"]').click();
+      const [restarted] = await Promise.all([
+        page.waitForResponse((r) => r.url().endsWith('/dashboard/api/connectors/sim/start')),
+        row.locator('button[data-action="start"]').click(),
+      ]);
+      assert.equal(restarted.status(), 200);
       await page.waitForFunction(
         () => document.querySelector('#connectors tr[data-cid="sim"] .state')?.textContent !== 'stopped',
         undefined,
@@ -204,6 +218,7 @@ describe('dashboard in Chromium', () => {
       assert.ok(result.includes(id), 'shows the message_id');
       assert.match(result, /33610000007/);
       assert.match(result, /accepted/);
+      assert.match(result, /upstream accepted/, 'the history store has the upstream outcome');
       assert.match(result, /\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}/, 'each step with its time');
       await page.fill('#lookup-id', 'no-such-message');
       await page.click('#lookup button[type=submit]');

@@ -312,7 +312,8 @@ function sentence(e: HistoryEvent): string | null {
     case 'upstream': {
       const cid = str('cid');
       if (cid === null) return null;
-      const attempts = num('attempts') === null ? '' : ` (attempt ${num('attempts')})`;
+      const n = num('attempts');
+      const attempts = n === null || n < 1 ? '' : ` (attempt ${n})`;
       if (d.outcome === 'accepted') return `accepted by ${cid}, upstream id ${str('upstream_id') ?? '?'}${attempts}`;
       if (d.outcome === 'rejected') return `refused by ${cid}: ${status() ?? 'no status'}${attempts}`;
       if (d.outcome === 'expired') return `expired before ${cid} could send it`;
