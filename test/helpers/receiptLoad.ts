@@ -10,6 +10,8 @@ import { Esme, generic, submitDefaults } from './esme.js';
 /** A receipt load run's parameters. */
 export interface ReceiptLoadOptions {
   port: number;
+  /** Several gateway nodes: bind b connects to ports[b % ports.length] (default [port]). */
+  ports?: number[];
   host?: string;
   binds: number;
   /** Outstanding submit_sm per bind. */
@@ -95,7 +97,8 @@ export async function runReceiptLoad(options: ReceiptLoadOptions): Promise<Recei
 
   const sessions: Esme[] = [];
   for (let b = 0; b < options.binds; b++) {
-    const esme = await Esme.connect({ port: options.port, host: options.host });
+    const ports = options.ports ?? [options.port];
+    const esme = await Esme.connect({ port: ports[b % ports.length], host: options.host });
     const resp = await esme.bind('transceiver', options.system_id, options.password);
     if (resp.command_status !== 0) throw new Error(`bind refused: ${resp.command_status}`);
     sessions.push(esme);

@@ -1,0 +1,350 @@
+// npm run bench:gateway — the whole path: a raw ESME load (transceiver binds × window of 160-octet submit_sm asking
+// for a receipt) → smppgate (MT pipeline, rated route with an atomic charge, durable enqueue, smppc connector) → a fake
+// upstream SMSC in its own process (answers and sends a DELIVRD receipt per message) → smppgate (receipt matched
+// through the durable map, SPEC §5 receipt stored and forwarded) → the ESME. Every part runs in its own process: the
+// load client, the SMSC and each gateway node, so each gets what CPU the machine has.
+//
+// Prints messages/s completed with their receipt, p50/p99 submit_sm_resp latency, p50/p99 submit-to-receipt latency,
+// the gateway's peak RSS and CPU per message, and after each run counts what was accepted against what came back
+// (missing and duplicate receipts), so a fast run that loses receipts cannot pass for a good one.
+//
+// Usage: node --import tsx bench/gateway.ts [--duration ms] [--warmup ms] [--binds n] [--window n] [--runs n]
+//          [--store sqlite|redis] [--nodes n] [--log off|file] [--synchronous full|normal] [--smsc-window n]
+//          [--upstream-binds n] [--upstream-window n] [--profile dir]
+// (children: bench/gateway.ts --node '<json>' and bench/gateway.ts --load '<json>')
+
+import { type ChildProcess, fork, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import type { ReceiptLoadOptions, ReceiptLoadResult } from '../test/helpers/receiptLoad.js';
+
+const SELF = fileURLToPath(import.meta.url);
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const RATE = 0.01;
+const BALANCE = 100_000_000;
+
+function arg(name: string, fallback: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 && i + 1 < process.argv.length ? process.argv[i + 1] : fallback;
+}
+
+/** What a gateway node child is told. */
+interface NodeSpec {
+  index: number;
+  store: 'sqlite' | 'redis';
+  sqlitePath: string;
+  synchronous: 'full' | 'normal';
+  redisUrl: string;
+  keyPrefix: string;
+  provision: boolean;
+  smscPort: number;
+  upstreamBinds: number;
+  upstreamWindow: number;
+  logFile: string | null;
+  nodes: number;
+}
+
+/** What a node child reports when it stops. */
+interface NodeReport {
+  peakRss: number;
+  cpuUs: number;
+  accepted: number;
+  counters: Record<string, number>;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Load client (child)
+
+if (process.argv[2] === '--load') {
+  const { runReceiptLoad } = await import('../test/helpers/receiptLoad.js');
+  const spec = JSON.parse(process.argv[3]) as ReceiptLoadOptions;
+  const result = await runReceiptLoad(spec);
+  process.send?.(result);
+  process.exit(0);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Gateway node (child)
+
+if (process.argv[2] === '--node') {
+  const spec = JSON.parse(process.argv[3]) as NodeSpec;
+  const { GatewayNode } = await import('../src/node/node.js');
+  const { hashPassword } = await import('../src/gateway/password.js');
+  const { createLogger, nullLogger } = await import('../src/log/index.js');
+  const { defaultMtMessagingCredential, defaultSmppsCredential } = await import('../src/store/model.js');
+  const { openStore } = await import('../src/store/open.js');
+  const store = await openStore({
+    backend: spec.store,
+    path: spec.sqlitePath,
+    synchronous: spec.synchronous,
+    commit_window_ms: 0,
+    max_size: null,
+    url: spec.redisUrl,
+    key_prefix: spec.keyPrefix,
+    history_retention: 604_800,
+  });
+  if (spec.provision) {
+    await store.createGroup({ gid: 'bench', enabled: true });
+    const mt = defaultMtMessagingCredential();
+    mt.quotas.balance = BALANCE;
+    await store.createUser({
+      uid: 'bench',
+      gid: 'bench',
+      username: 'bench',
+      enabled: true,
+      password_hash: await hashPassword('bench'),
+      smpps_cred: defaultSmppsCredential(),
+      mt_messaging_cred: mt,
+    });
+    await store.putConnector({
+      cid: 'up',
+      type: 'smppc',
+      started: true,
+      settings: {
+        host: '127.0.0.1',
+        port: spec.smscPort,
+        system_id: 'gw',
+        password: 'gw',
+        bind: 'transceiver',
+        bind_count: spec.upstreamBinds,
+        window: spec.upstreamWindow,
+      },
+    });
+    await store.putMtRoute({ order: 0, type: 'default', connectors: ['up'], filters: [], rate: RATE });
+  }
+  const logger =
+    spec.logFile !== null ? createLogger({ level: 'INFO', name: 'smpps_bench', file: spec.logFile }) : null;
+  const node = new GatewayNode({
+    store,
+    logger: logger ?? nullLogger,
+    dlrExpirySecs: 86_400,
+    historyRetentionSecs: 604_800,
+    server: { id: `bench_${spec.index}`, bind: '127.0.0.1', port: 0, windowSize: 100, maxInflight: 256 },
+    ...(spec.nodes > 1 && spec.store === 'redis'
+      ? {
+          leases: (await import('../src/store/redis/leases.js')).createRedisLeases({
+            url: spec.redisUrl,
+            keyPrefix: spec.keyPrefix,
+            nodeId: `node${spec.index}`,
+          }),
+        }
+      : {}),
+  });
+  const port = (await node.listen()).tcp!.port;
+  let peakRss = process.memoryUsage().rss;
+  const sampler = setInterval(() => {
+    peakRss = Math.max(peakRss, process.memoryUsage().rss);
+  }, 200);
+  const cpu0 = process.cpuUsage();
+  process.send?.({ port });
+  process.on('message', async (m) => {
+    if (m !== 'stop') return;
+    clearInterval(sampler);
+    const cpu = process.cpuUsage(cpu0);
+    const counters = node.gateway.stats();
+    await node.close();
+    await store.close();
+    await logger?.close();
+    const report: NodeReport = {
+      peakRss,
+      cpuUs: cpu.user + cpu.system,
+      accepted: counters.accepted ?? counters.mt_accepted ?? 0,
+      counters: { ...counters },
+    };
+    process.send?.(report, () => process.exit(0));
+  });
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Orchestration (parent)
+
+function once<T>(child: ChildProcess, what: string): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const onExit = (code: number | null) => reject(new Error(`${what} exited with ${code} before answering`));
+    child.once('exit', onExit);
+    child.once('message', (m) => {
+      child.off('exit', onExit);
+      resolve(m as T);
+    });
+  });
+}
+
+async function startSmsc(): Promise<{ child: ChildProcess; port: number; stats(): Promise<Record<string, number>> }> {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', join(ROOT, 'test/helpers/smscProcess.ts'), '--receipts', '1', '--window', '2000'],
+    { stdio: ['pipe', 'pipe', 'inherit'], cwd: ROOT },
+  );
+  const lines = createInterface({ input: child.stdout! });
+  const queue: string[] = [];
+  const waiters: ((line: string) => void)[] = [];
+  lines.on('line', (line) => {
+    const w = waiters.shift();
+    if (w !== undefined) w(line);
+    else queue.push(line);
+  });
+  const next = () =>
+    new Promise<string>((resolve) => {
+      const q = queue.shift();
+      if (q !== undefined) resolve(q);
+      else waiters.push(resolve);
+    });
+  const { port } = JSON.parse(await next()) as { port: number };
+  return {
+    child,
+    port,
+    stats: async () => {
+      child.stdin!.write('stats\n');
+      return JSON.parse(await next()) as Record<string, number>;
+    },
+  };
+}
+
+async function startRedis(): Promise<{ url: string; stop(): Promise<void> }> {
+  const { startRedis: start } = await import('../test/helpers/redisServer.js');
+  return start();
+}
+
+interface RunResult extends ReceiptLoadResult {
+  peakRssMb: number;
+  cpuPerMessageUs: number;
+  smscSubmits: number;
+  smscReceipts: number;
+}
+
+async function runOnce(options: {
+  store: 'sqlite' | 'redis';
+  nodes: number;
+  binds: number;
+  window: number;
+  durationMs: number;
+  warmupMs: number;
+  log: boolean;
+  synchronous: 'full' | 'normal';
+  upstreamBinds: number;
+  upstreamWindow: number;
+}): Promise<RunResult> {
+  const dir = mkdtempSync(join(tmpdir(), 'smppgate-bench-'));
+  const smsc = await startSmsc();
+  const redis = options.store === 'redis' ? await startRedis() : null;
+  const nodes: ChildProcess[] = [];
+  try {
+    const ports: number[] = [];
+    for (let i = 0; i < options.nodes; i++) {
+      const spec: NodeSpec = {
+        index: i,
+        store: options.store,
+        sqlitePath: join(dir, 'data'),
+        synchronous: options.synchronous,
+        redisUrl: redis?.url ?? '',
+        keyPrefix: 'bench:',
+        provision: i === 0,
+        smscPort: smsc.port,
+        upstreamBinds: options.upstreamBinds,
+        upstreamWindow: options.upstreamWindow,
+        logFile: options.log ? join(dir, `gateway-${i}.log`) : null,
+        nodes: options.nodes,
+      };
+      // --profile DIR: a V8 CPU profile of each gateway node, to find what the whole path spends its time on.
+      const profile = arg('profile', '');
+      const execArgv = ['--import', 'tsx', ...(profile !== '' ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : [])];
+      const child = fork(SELF, ['--node', JSON.stringify(spec)], { execArgv, cwd: ROOT });
+      nodes.push(child);
+      ports.push((await once<{ port: number }>(child, `gateway node ${i}`)).port);
+    }
+    const loadSpec: ReceiptLoadOptions = {
+      port: ports[0],
+      ports,
+      binds: options.binds,
+      window: options.window,
+      durationMs: options.durationMs,
+      warmupMs: options.warmupMs,
+      system_id: 'bench',
+      password: 'bench',
+      messageLength: 160,
+      drainMs: 30_000,
+    };
+    const load = fork(SELF, ['--load', JSON.stringify(loadSpec)], { execArgv: ['--import', 'tsx'], cwd: ROOT });
+    const result = await once<ReceiptLoadResult>(load, 'load client');
+    const reports: NodeReport[] = [];
+    for (const [i, child] of nodes.entries()) {
+      const report = once<NodeReport>(child, `gateway node ${i}`);
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.send('stop');
+      reports.push(await report);
+      await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 15_000))]);
+    }
+    const smscStats = await smsc.stats();
+    const cpuUs = reports.reduce((a, r) => a + r.cpuUs, 0);
+    return {
+      ...result,
+      peakRssMb: Math.max(...reports.map((r) => r.peakRss)) / 1048576,
+      cpuPerMessageUs: cpuUs / Math.max(1, result.totalAccepted),
+      smscSubmits: smscStats.submits ?? 0,
+      smscReceipts: smscStats.receipts ?? 0,
+    };
+  } finally {
+    for (const child of nodes) if (child.exitCode === null) child.kill('SIGKILL');
+    smsc.child.kill('SIGTERM');
+    await redis?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (process.argv[2] !== '--node' && process.argv[2] !== '--load') {
+  const options = {
+    store: (arg('store', 'sqlite') === 'redis' ? 'redis' : 'sqlite') as 'sqlite' | 'redis',
+    nodes: Number(arg('nodes', '1')),
+    binds: Number(arg('binds', '4')),
+    window: Number(arg('window', '100')),
+    durationMs: Number(arg('duration', '10000')),
+    warmupMs: Number(arg('warmup', '2000')),
+    log: arg('log', 'file') !== 'off',
+    synchronous: (arg('synchronous', 'full') === 'normal' ? 'normal' : 'full') as 'full' | 'normal',
+    upstreamBinds: Number(arg('upstream-binds', '2')),
+    upstreamWindow: Number(arg('upstream-window', '200')),
+  };
+  if (options.nodes > 1 && options.store !== 'redis') {
+    console.error('--nodes > 1 needs --store redis (nodes share state through Redis)');
+    process.exit(2);
+  }
+  const runs = Number(arg('runs', '3'));
+  const results: RunResult[] = [];
+  for (let r = 0; r < runs; r++) {
+    const res = await runOnce(options);
+    results.push(res);
+    console.error(
+      `run ${r + 1}: ${Math.round(res.rate)} msg/s with receipts; submit p50 ${res.submitP50.toFixed(2)} ms ` +
+        `p99 ${res.submitP99.toFixed(2)} ms; receipt p50 ${res.receiptP50.toFixed(1)} ms p99 ` +
+        `${res.receiptP99.toFixed(1)} ms; accepted ${res.totalAccepted}, receipts ${res.totalReceipts}, missing ` +
+        `${res.missing}, duplicates ${res.duplicates}, unknown ${res.unknown}; SMSC saw ${res.smscSubmits} submits; ` +
+        `peak RSS ${res.peakRssMb.toFixed(0)} MB; ${res.cpuPerMessageUs.toFixed(1)} µs gateway CPU/message`,
+    );
+  }
+  results.sort((a, b) => a.rate - b.rate);
+  const m = results[Math.floor(results.length / 2)];
+  const fmt = (n: number, d = 0) => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
+  console.log('');
+  console.log(
+    `Whole path: ESME ${options.binds} transceiver binds × W=${options.window} (160-octet submit_sm, registered_delivery 1) → ` +
+      `${options.nodes} gateway node(s) on ${options.store}${options.store === 'sqlite' ? ` (synchronous=${options.synchronous.toUpperCase()})` : ''} → ` +
+      `smppc (${options.upstreamBinds} binds × W=${options.upstreamWindow}) → fake SMSC process (DELIVRD receipt per message) → ` +
+      `receipts back to the ESME; ${options.log ? 'INFO log lines to a file' : 'logging off'}; ` +
+      `${options.durationMs} ms measured after ${options.warmupMs} ms warm-up; median of ${runs} runs; ` +
+      `${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), Node ${process.version}`,
+  );
+  console.log(
+    '| msg/s with receipts | submit p50 ms | submit p99 ms | receipt p50 ms | receipt p99 ms | accepted | receipts | missing | duplicates | gateway peak RSS MB | gateway CPU µs/msg |',
+  );
+  console.log('| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+  console.log(
+    `| ${fmt(m.rate)} | ${fmt(m.submitP50, 2)} | ${fmt(m.submitP99, 2)} | ${fmt(m.receiptP50, 1)} | ${fmt(m.receiptP99, 1)} | ` +
+      `${fmt(m.totalAccepted)} | ${fmt(m.totalReceipts)} | ${m.missing} | ${m.duplicates} | ${fmt(m.peakRssMb)} | ` +
+      `${fmt(m.cpuPerMessageUs, 1)} |`,
+  );
+  const bad = results.filter((r) => r.missing > 0 || r.duplicates > 0);
+  if (bad.length > 0) console.log(`WARNING: ${bad.length} run(s) lost or duplicated receipts (see the run lines).`);
+}
