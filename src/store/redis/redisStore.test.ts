@@ -1,11 +1,31 @@
-import { after, before, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { Redis } from 'ioredis';
 import { redisUnavailable, startRedis, type TestRedis } from '../../../test/helpers/redisServer.js';
-import { storeConformance } from '../conformance/suite.js';
-import { openRedisStore } from './redisStore.js';
+import { messageFixture, storeConformance, userFixture } from '../conformance/suite.js';
+import type { StoreChange } from '../store.js';
+import { openRedisStore, type RedisStore, type RedisStoreOptions } from './redisStore.js';
 
 const skip = redisUnavailable();
 let redis: TestRedis | undefined;
 let prefixes = 0;
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Two or more stores on one Redis and one key prefix, as two gateway nodes would have, closed after the test. */
+async function nodes(count: number, over: Partial<RedisStoreOptions> = {}): Promise<RedisStore[]> {
+  const keyPrefix = `n${prefixes++}:`;
+  const url = (redis as TestRedis).url;
+  return Promise.all(
+    Array.from({ length: count }, (_, i) => openRedisStore({ url, keyPrefix, nodeId: `node-${i}`, ...over })),
+  );
+}
+
+async function closeAll(stores: RedisStore[]): Promise<void> {
+  await Promise.all(stores.map((s) => s.close()));
+}
 
 describe('redis store', { skip: skip ?? false }, () => {
   before(async () => {
@@ -16,12 +36,178 @@ describe('redis store', { skip: skip ?? false }, () => {
   });
 
   storeConformance('redis', async () => {
-    const url = (redis as TestRedis).url;
-    const options = { url, keyPrefix: `t${prefixes++}:`, nodeId: 'node-a' };
+    const options = { url: (redis as TestRedis).url, keyPrefix: `t${prefixes++}:`, nodeId: 'node-a' };
     return {
       store: await openRedisStore(options),
       reopen: () => openRedisStore(options),
       cleanup: async () => {},
     };
+  });
+
+  describe('several nodes on one Redis', () => {
+    it('never overspends when two nodes race for one user’s last units', async () => {
+      const [a, b] = await nodes(2);
+      await a.createGroup({ gid: 'g1', enabled: true });
+      await a.createUser(userFixture('u-last', { balance: 1, sms_count: 1000 }));
+      const charges = Array.from({ length: 300 }, (_, i) =>
+        (i % 2 === 0 ? a : b).charge('u-last', { amount: 0.01, smsCount: 1 }),
+      );
+      const results = await Promise.all(charges);
+      assert.equal(results.filter((r) => r.ok).length, 100);
+      const q = (await b.getUser('u-last'))?.mt_messaging_cred.quotas;
+      assert.equal(q?.balance, 0);
+      assert.equal(q?.sms_count, 900);
+      await closeAll([a, b]);
+    });
+
+    it('never hands one part to two nodes claiming at once, and keeps the acceptance order', async () => {
+      const [a, b] = await nodes(2);
+      const records = Array.from({ length: 400 }, () => messageFixture('u-cl', 'c-shared'));
+      await a.acceptMessages(records.slice(0, 200));
+      await b.acceptMessages(records.slice(200));
+      const got = new Map<string, string[]>([
+        ['a', []],
+        ['b', []],
+      ]);
+      const drain = async (store: RedisStore, name: string) => {
+        for (;;) {
+          const claimed = await store.claimMessages('c-shared', 7, Date.now());
+          if (claimed.length === 0) return;
+          got.get(name)?.push(...claimed.map((m) => m.id));
+        }
+      };
+      await Promise.all([drain(a, 'a'), drain(b, 'b'), drain(a, 'a'), drain(b, 'b')]);
+      const all = [...(got.get('a') ?? []), ...(got.get('b') ?? [])];
+      assert.equal(all.length, 400);
+      assert.equal(new Set(all).size, 400, 'no part claimed twice');
+      assert.ok((got.get('a') ?? []).length > 0 && (got.get('b') ?? []).length > 0, 'both nodes got work');
+      assert.equal(await a.queueDepth('c-shared'), 0);
+      await closeAll([a, b]);
+    });
+
+    it('gives a dead node’s claimed parts back after the claim timeout, never a live node’s before it', async () => {
+      const [dead, live, other] = await nodes(3, { claimTimeoutMs: 400 });
+      const records = Array.from({ length: 4 }, () => messageFixture('u-dead', 'c-dead'));
+      await dead.acceptMessages(records);
+      const lost = await dead.claimMessages('c-dead', 2, Date.now());
+      await dead.close(); // the node dies with two parts in flight
+      const kept = await live.claimMessages('c-dead', 2, Date.now());
+      assert.equal(await other.recoverInFlight(), 0, 'a node starting now takes nothing still under a deadline');
+      assert.deepEqual(await other.claimMessages('c-dead', 10, Date.now()), []);
+      await live.updateMessages(kept.map((m) => ({ id: m.id, patch: { status: 'sent', upstream_id: `up-${m.id}` } })));
+      await sleep(450);
+      const back = await other.claimMessages('c-dead', 10, Date.now());
+      assert.deepEqual(
+        back.map((m) => m.id),
+        lost.map((m) => m.id),
+        'the dead node’s parts, in their order',
+      );
+      for (const m of kept) assert.equal((await other.getMessage(m.id))?.status, 'sent', 'the live node’s work stays');
+      await closeAll([live, other]);
+    });
+
+    it('recovers only its own in-flight parts at start, and expired ones of others', async () => {
+      const [a, b] = await nodes(2, { claimTimeoutMs: 60_000 });
+      await a.acceptMessages(Array.from({ length: 3 }, () => messageFixture('u-rec', 'c-rec')));
+      await a.claimMessages('c-rec', 1, Date.now());
+      await b.claimMessages('c-rec', 1, Date.now());
+      const restarted = await openRedisStore({ url: (redis as TestRedis).url, keyPrefix: a.prefix, nodeId: 'node-0' });
+      assert.equal(await restarted.recoverInFlight(), 1, 'node-0’s own part only');
+      assert.equal(await restarted.queueDepth('c-rec'), 2);
+      await closeAll([a, b, restarted]);
+    });
+
+    it('tells every node about account, connector and route changes made on another', async () => {
+      const [a, b] = await nodes(2);
+      const seen: StoreChange[] = [];
+      const stop = a.watchChanges((c) => seen.push(c));
+      await sleep(100); // the subscription is in place
+      await b.createGroup({ gid: 'g-w', enabled: true });
+      await b.createUser({ ...userFixture('u-w'), gid: 'g-w' });
+      await b.updateUser('u-w', { enabled: false });
+      await b.putConnector({ cid: 'c-w', type: 'sim', started: false, settings: {} });
+      await b.setConnectorStarted('c-w', true);
+      await b.putMtRoute({ order: 5, type: 'static', connectors: ['c-w'], filters: [], rate: 0 });
+      await b.deleteMoRoute(9).catch(() => {}); // a refused write announces nothing
+      await b.charge('u-w', { amount: 0, smsCount: 0 }); // balance moves are not announced
+      const deadline = Date.now() + 2000;
+      while (seen.length < 6 && Date.now() < deadline) await sleep(10);
+      assert.deepEqual(seen, [
+        { kind: 'accounts', id: 'g-w' },
+        { kind: 'accounts', id: 'u-w' },
+        { kind: 'accounts', id: 'u-w' },
+        { kind: 'connectors', id: 'c-w' },
+        { kind: 'connectors', id: 'c-w' },
+        { kind: 'routes', id: 'mt:5' },
+      ]);
+      stop();
+      await b.putConnector({ cid: 'c-w2', type: 'sim', started: false, settings: {} });
+      await sleep(100);
+      assert.equal(seen.length, 6, 'no call after unsubscribing');
+      await closeAll([a, b]);
+    });
+
+    it('keeps money as integer micro-units in Redis', async () => {
+      const [a] = await nodes(1);
+      await a.createUser(userFixture('u-micro', { balance: 0.3 }));
+      await a.charge('u-micro', { amount: 0.1, smsCount: 0 });
+      const raw = new Redis((redis as TestRedis).url);
+      assert.equal(await raw.hget(`${a.prefix}user:u-micro`, 'b'), '200000');
+      await raw.quit();
+      await a.close();
+    });
+
+    it('reports the server’s persistence', async () => {
+      const [a] = await nodes(1);
+      assert.deepEqual(await a.durability(), { appendonly: 'yes', appendfsync: 'always' });
+      await a.close();
+    });
+  });
+
+  describe('Redis going away', () => {
+    it('fails calls with StoreUnavailableError while Redis is down and recovers by itself, losing nothing', async () => {
+      const own = await startRedis({ persistence: 'always' });
+      const store = await openRedisStore({ url: own.url, keyPrefix: 'k:', commandTimeoutMs: 1000 });
+      try {
+        await store.createGroup({ gid: 'g1', enabled: true });
+        await store.createUser(userFixture('u-down', { balance: 5 }));
+        assert.equal((await store.charge('u-down', { amount: 1, smsCount: 0 })).ok, true);
+        await own.kill();
+        await sleep(50);
+        await assert.rejects(store.charge('u-down', { amount: 1, smsCount: 0 }), { name: 'StoreUnavailableError' });
+        await assert.rejects(store.getUser('u-down'), { name: 'StoreUnavailableError' });
+        await own.restart();
+        let balance: number | null | undefined;
+        const deadline = Date.now() + 5000;
+        while (balance === undefined && Date.now() < deadline) {
+          try {
+            balance = (await store.getUser('u-down'))?.mt_messaging_cred.quotas.balance;
+          } catch (error) {
+            assert.equal((error as Error).name, 'StoreUnavailableError');
+            await sleep(50);
+          }
+        }
+        assert.equal(balance, 4, 'the acknowledged charge survived, the refused one was not applied');
+        // Scripts work again although the restarted server forgot them (NOSCRIPT falls back to EVAL).
+        assert.deepEqual(await store.charge('u-down', { amount: 1, smsCount: 0 }), {
+          ok: true,
+          balance: 3,
+          sms_count: null,
+        });
+      } finally {
+        await store.close();
+        await own.stop();
+      }
+    });
+
+    it('refuses to open with the reason when Redis cannot be reached', async () => {
+      const gone = await startRedis({ persistence: 'none' });
+      await gone.stop();
+      await assert.rejects(openRedisStore({ url: `redis://:secret@127.0.0.1:${gone.port}` }), (error: Error) => {
+        assert.equal(error.name, 'StoreUnavailableError');
+        assert.equal(error.message, `cannot connect to redis://:***@127.0.0.1:${gone.port}: ECONNREFUSED`);
+        return true;
+      });
+    });
   });
 });

@@ -130,8 +130,12 @@ export async function openRedisStore(options: RedisStoreOptions): Promise<RedisS
     autoResendUnfulfilledCommands: false,
     commandTimeout: options.commandTimeoutMs ?? 5000,
     connectTimeout: options.connectTimeoutMs ?? 5000,
-    retryStrategy: (times) => Math.min(50 * 2 ** Math.min(times, 10), 1000),
+    // How long a closing socket may take before it is destroyed (ioredis's 2 s timer otherwise outlives a failed open).
+    disconnectTimeout: 200,
+    // No retry before the first connection (the open fails with the reason); after it, reconnect for ever.
+    retryStrategy: (times) => (opened ? Math.min(50 * 2 ** Math.min(times, 10), 1000) : null),
   });
+  let opened = false;
   let lastError: unknown;
   client.on('error', (error: unknown) => {
     // ioredis reports every failed reconnect here; the calls themselves fail with StoreUnavailableError.
@@ -139,6 +143,7 @@ export async function openRedisStore(options: RedisStoreOptions): Promise<RedisS
   });
   try {
     await client.connect();
+    opened = true;
     const info = await client.info('server');
     const version = /redis_version:(\d+)\.(\d+)/.exec(info);
     if (version === null || Number(version[1]) * 100 + Number(version[2]) < 602) {
