@@ -435,9 +435,9 @@ export class SmppSession<P extends Principal = Principal> extends EventEmitter<S
 
   readonly #onData = (chunk: Buffer): void => {
     if (this.#state === SessionState.CLOSED) return;
-    const now = this.#clock.now();
-    this.#lastRead = now;
-    this.#lastActivity = now;
+    // Bytes only reset the pduReadTimer; the inactivity and enquire_link timers count whole PDUs (SPEC.md §2:
+    // "reset by any PDU"), so a bound slowloris trickling one PDU forever is still probed and closed.
+    this.#lastRead = this.#clock.now();
     this.#counters?.onReceived(this.#user);
     try {
       this.#framer.push(chunk);
@@ -501,6 +501,7 @@ export class SmppSession<P extends Principal = Principal> extends EventEmitter<S
   }
 
   #onFrame(frame: Buffer): void {
+    this.#lastActivity = this.#lastRead;
     let pdu: Pdu;
     try {
       pdu = decodePdu(frame);
