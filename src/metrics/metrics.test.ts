@@ -5,7 +5,6 @@ import { afterEach, describe, it } from 'node:test';
 import { Esme } from '../../test/helpers/esme.js';
 import { GatewayEvents } from '../gateway/events.js';
 import { defaultRoute, makeUser, memoryLogger, PASSWORD, sqliteStoreWith } from '../gateway/pipeline.fixtures.js';
-import { ReceiptEngine } from '../gateway/receipts.js';
 import { GatewayNode } from '../node/node.js';
 import { CommandStatus, type PduOf } from '../smpp/codec/index.js';
 import { LatencyHistogram } from '../smpp/session/counters.js';
@@ -137,7 +136,6 @@ async function startGateway() {
   const { store: raw, cleanup } = await sqliteStoreWith(users, [defaultRoute(0, 'c1')]);
   const timings = new StoreTimings();
   const store = instrumentStore(raw, timings);
-  const events = new GatewayEvents();
   const node = new GatewayNode({
     store,
     logger: memoryLogger(),
@@ -149,16 +147,10 @@ async function startGateway() {
       timers: { enquireLinkMs: 0, inactivityMs: 0, sessionInitMs: 10_000, responseMs: 2000, pduReadMs: 0 },
       bindSlowdown: { baseMs: 1, maxMs: 1 },
     },
-    gateway: { events },
     delivery: { sweepMs: 60_000 },
   });
-  const receipts = new ReceiptEngine({
-    store,
-    connectorSettings: () => ({}),
-    dlrExpirySecs: 600,
-    logger: memoryLogger(),
-    events,
-  });
+  // The node reports to its own events: the pipeline, its receipt and delivery engines, the MO router.
+  const { events, receipts } = node;
   const port = (await node.listen()).tcp!.port;
   const metrics = createMetrics({
     server: node.server,
