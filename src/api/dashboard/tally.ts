@@ -44,7 +44,9 @@ export function createDashboardTally(hub: EventHub, errors?: ErrorRing): Dashboa
             at: e.at,
             level: 'warn',
             event: 'upstream_rejected',
-            message: `${e.cid} refused ${e.id} (${describeStatus(e.status)}) after ${e.attempts} attempt(s)`,
+            message: `${e.cid} refused ${e.id}: ${describeStatus(e.status)}${
+              e.attempts > 1 ? ` after ${e.attempts} attempts` : ''
+            }`,
           });
         } else {
           errors?.record({ at: e.at, level: 'warn', event: 'message_expired', message: `${e.id} expired on ${e.cid}` });
