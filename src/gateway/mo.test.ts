@@ -13,6 +13,7 @@ import { buildConcatUdh, ESM_CLASS_UDHI, encodeText } from '../smpp/text/index.j
 import type { MoRoute, RouteFilter } from '../store/model.js';
 import type { GatewayPrincipal } from './accounts.js';
 import { DeliveryEngine } from './delivery.js';
+import { GatewayEvents } from './events.js';
 import { Gateway } from './gateway.js';
 import { type HttpMoHandoff, MoRejectedError, MoRouter, type MoRouterOptions, type RoutedMo } from './mo.js';
 import { makeUser, memoryLogger, PASSWORD, sqliteStoreWith } from './pipeline.fixtures.js';
@@ -301,6 +302,23 @@ describe('MoRouter: what cannot be routed', () => {
     assert.equal(line?.fields.destination_addr, '1234');
     assert.notEqual(await t.receipts.delivered('smsc1', mo()), CommandStatus.ESME_ROK);
     assert.equal(await t.store.pendingDeliveries('u1'), 0);
+  });
+
+  it('reports every MO to the gateway events: routed with its route and target, refused with none', async () => {
+    const events = new GatewayEvents();
+    const seen: unknown[] = [];
+    events.listen((e) => {
+      if (e.type === 'mo') seen.push([e.cid, e.route, e.target]);
+    });
+    const t = await setup([route(10, 'static', [smpps('user1')], [{ type: 'destination_addr', regex: '^9' }])], {
+      events,
+    });
+    await t.router.route('smsc1', mo({ destination_addr: '999' }));
+    await t.router.route('smsc1', mo()).catch(() => {});
+    assert.deepEqual(seen, [
+      ['smsc1', 10, 'smpps(user1)'],
+      ['smsc1', null, null],
+    ]);
   });
 
   it('a route naming an unknown user, an unknown connector or a non-HTTP connector is refused', async () => {

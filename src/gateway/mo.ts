@@ -15,6 +15,7 @@ import { ESM_CLASS_UDHI, parseUdh } from '../smpp/text/index.js';
 import type { MoRoute, MoTarget } from '../store/model.js';
 import type { Store } from '../store/store.js';
 import { deliveryPayload } from './delivery.js';
+import { type GatewayEventSink, NO_EVENTS } from './events.js';
 import type { RoutingContext } from './filters.js';
 import { contentText, type GatewayLogger, type WallClock } from './pipeline.js';
 import type { DeliverSmFields } from './receipts.js';
@@ -82,6 +83,8 @@ export interface MoRouterOptions {
   stickyMs?: number;
   /** How often the routes' version is checked (routes are cached between). Default 1000 ms. */
   routesPollMs?: number;
+  /** Told of every MO routed or refused (metrics, dashboard); default nobody. */
+  events?: GatewayEventSink;
 }
 
 /** Where a part sits in a long MO: from the UDH (8- or 16-bit reference) or the SAR TLVs. */
@@ -204,6 +207,7 @@ export class MoRouter {
   readonly #isConnectorUp: (cid: string) => boolean;
   readonly #hasReceiver: (username: string) => boolean;
   readonly #http: HttpMoHandoff | undefined;
+  readonly #events: GatewayEventSink;
   readonly #newId: () => string;
   readonly #stickyMs: number;
   readonly #pollMs: number;
@@ -224,6 +228,7 @@ export class MoRouter {
     this.#isConnectorUp = options.isConnectorUp ?? (() => true);
     this.#hasReceiver = options.hasReceiver ?? (() => true);
     this.#http = options.http;
+    this.#events = options.events ?? NO_EVENTS;
     this.#newId = options.idGenerator ?? randomUUID;
     this.#stickyMs = Math.max(0, options.stickyMs ?? 600_000);
     this.#pollMs = Math.max(0, options.routesPollMs ?? 1000);
@@ -283,6 +288,7 @@ export class MoRouter {
       ]);
       if (key !== null) this.#stick(key, target, now);
       this.#log.info('mo_routed', { ...fields, route: order, to: moTargetName(target), uid: user.uid });
+      this.#emit(cid, now, order, target);
       this.#onQueued(user.uid);
       return;
     }
@@ -295,10 +301,21 @@ export class MoRouter {
     await this.#http.keep(target.cid, { id, originCid: cid, pdu, receivedAt: now });
     if (key !== null) this.#stick(key, target, now);
     this.#log.info('mo_routed', { ...fields, route: order, to: moTargetName(target) });
+    this.#emit(cid, now, order, target);
+  }
+
+  #emit(cid: string, at: number, route: number | null, target: MoTarget | null): void {
+    if (this.#events.active) {
+      this.#events.emit({ type: 'mo', at, cid, route, target: target === null ? null : moTargetName(target) });
+    }
   }
 
   #reject(reason: MoRejection, detail: string, fields: Record<string, unknown>): never {
     this.#log.warn('mo_rejected', { ...fields, reason, detail, status: 'ESME_RX_R_APPN' });
+    if (this.#events.active) {
+      const cid = typeof fields.cid === 'string' ? fields.cid : '';
+      this.#events.emit({ type: 'mo', at: this.#clock.now(), cid, route: null, target: null });
+    }
     throw new MoRejectedError(reason, detail);
   }
 

@@ -122,6 +122,7 @@ export class GatewayNode {
       isConnectorUp: isUp,
       hasReceiver: (username) => this.#hasReceiver(username),
       http: this.moSink,
+      events: this.events,
     });
     this.dlrOutbox = new HttpOutbox({ store, logger: childOf(logger, 'dlr_http'), prefix: 'dlr:', kind: 'receipt' });
     this.receipts = new ReceiptEngine({
