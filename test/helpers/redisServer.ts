@@ -28,11 +28,15 @@ export interface TestRedis {
 /** How the server keeps its data. */
 export interface StartRedisOptions {
   /**
-   * `always` (the default): append-only file with an fsync per write, so an acknowledged write survives `kill -9`.
-   * `none`: memory only, for tests that never restart the server.
+   * `always` (the default): append-only file with an fsync before each answer, so an acknowledged write survives
+   * `kill -9`. `everysec`: Redis's usual fsync once a second (benchmarks). `none`: memory only, for tests that never
+   * restart the server.
    */
-  persistence?: 'always' | 'none';
+  persistence?: Persistence;
 }
+
+/** How a test server keeps its data. */
+export type Persistence = 'always' | 'everysec' | 'none';
 
 /** Why redis-server cannot run here, or null when it can: tests pass this to `{ skip }`. */
 export function redisUnavailable(): string | null {
@@ -78,10 +82,10 @@ function sleep(ms: number): Promise<void> {
 }
 
 /** Spawns redis-server on `port` and waits for PING; rejects when it exits first (e.g. the port was taken). */
-async function launch(port: number, dir: string, persistence: 'always' | 'none'): Promise<ChildProcess> {
+async function launch(port: number, dir: string, persistence: Persistence): Promise<ChildProcess> {
   const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--daemonize', 'no'];
-  if (persistence === 'always') args.push('--appendonly', 'yes', '--appendfsync', 'always');
-  else args.push('--appendonly', 'no');
+  if (persistence === 'none') args.push('--appendonly', 'no');
+  else args.push('--appendonly', 'yes', '--appendfsync', persistence);
   const child = spawn(BINARY, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout?.on('data', (c: Buffer) => {

@@ -424,7 +424,18 @@ export class RedisStore implements Store {
     for (const m of records) {
       const fields = messageFields(m);
       const priority = Math.min(255, Math.max(0, Math.trunc(m.priority_flag) || 0));
-      args.push(m.id, String(priority), String(m.submitted_at), m.uid, m.destination_addr, String(fields.length / 2));
+      args.push(
+        m.id,
+        String(priority),
+        String(m.submitted_at),
+        m.uid,
+        m.destination_addr,
+        m.status,
+        m.cid,
+        m.schedule_at === null ? '' : String(m.schedule_at),
+        m.expires_at === null ? '' : String(m.expires_at),
+        String(fields.length / 2),
+      );
       for (const f of fields) args.push(f);
     }
     const r = (await this.#run('sgAccept', args)) as string[];
@@ -740,6 +751,16 @@ export class RedisStore implements Store {
     const value = (reply: unknown) =>
       Array.isArray(reply) ? String(reply[1]) : String(Object.values(reply as object)[0]);
     return { appendonly: value(appendonly), appendfsync: value(appendfsync) };
+  }
+
+  /** Redis's memory in use (bytes) and the CPU it has used (µs, user + system), for benchmarks and status pages. */
+  async serverUsage(): Promise<{ memoryBytes: number; cpuMicros: number }> {
+    const info = await this.#read((c) => c.info());
+    const field = (name: string) => Number(new RegExp(`^${name}:([\\d.]+)`, 'm').exec(info)?.[1] ?? 0);
+    return {
+      memoryBytes: field('used_memory'),
+      cpuMicros: Math.round((field('used_cpu_user') + field('used_cpu_sys')) * 1e6),
+    };
   }
 
   async close(): Promise<void> {

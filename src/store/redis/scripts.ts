@@ -219,8 +219,10 @@ publish('routes', ARGV[5] .. ':' .. ARGV[6])
 return 'ok'`,
 
   // ------------------------------------------------------------------------------------------ messages
-  // ARGV: n, then per part: id, priority, submitted_at, uid, destination, field count f, 2f field/value strings.
-  // All or nothing: a taken id refuses the whole call. Acceptance order comes from one counter, so it is global.
+  // ARGV: n, then per part: id, priority, submitted_at, uid, destination, status, cid, schedule_at ('' = none),
+  // expires_at ('' = none), field count f, 2f field/value strings. All or nothing: a taken id refuses the whole call.
+  // Acceptance order comes from one counter, so it is global across nodes. The hot path of the gateway: the queue
+  // entries are written from the arguments (no read back), depths are added once per connector per call.
   sgAccept: `
 local n = tonumber(ARGV[5])
 local parts, seen, pos = {}, {}, 6
@@ -228,25 +230,35 @@ for i = 1, n do
   local id = ARGV[pos]
   if seen[id] or redis.call('EXISTS', P .. 'm:' .. id) == 1 then return { 'conflict', id } end
   seen[id] = true
-  local f = tonumber(ARGV[pos + 5])
-  parts[i] = { id, tonumber(ARGV[pos + 1]), ARGV[pos + 2], ARGV[pos + 3], ARGV[pos + 4], pos + 6, pos + 5 + 2 * f }
-  pos = pos + 6 + 2 * f
+  local f = tonumber(ARGV[pos + 9])
+  parts[i] = pos
+  pos = pos + 10 + 2 * f
 end
 local last = redis.call('INCRBY', P .. 'seq', n)
+local depth = {}
 for i = 1, n do
   local p = parts[i]
-  local id = p[1]
+  local id, uid, dest, sub, st, cid = ARGV[p], ARGV[p + 3], ARGV[p + 4], ARGV[p + 2], ARGV[p + 5], ARGV[p + 6]
   local k = P .. 'm:' .. id
   local seq = last - n + i
+  local rs = fmt((255 - tonumber(ARGV[p + 1])) * 17592186044416 + seq)
   -- History member: the zero-padded acceptance seq orders parts of one submitted_at (same score) by acceptance.
   local hm = string.format('%016.0f', seq) .. ':' .. id
-  redis.call('HSET', k, 'rs', fmt((255 - p[2]) * 17592186044416 + seq), 'hm', hm, 'sub', p[3], unpack(ARGV, p[6], p[7]))
-  index(id)
-  donemark(id)
-  redis.call('ZADD', P .. 'hu:' .. p[4], p[3], hm)
-  redis.call('ZADD', P .. 'hd:' .. p[5], p[3], hm)
-  redis.call('ZADD', P .. 'hall', p[3], hm)
+  redis.call('HSET', k, 'rs', rs, 'hm', hm, 'sub', sub, unpack(ARGV, p + 10, p + 9 + 2 * tonumber(ARGV[p + 9])))
+  if st == 'queued' then
+    if ARGV[p + 7] ~= '' then redis.call('ZADD', P .. 'qs:' .. cid, ARGV[p + 7], id)
+    else redis.call('ZADD', P .. 'q:' .. cid, rs, id) end
+    if ARGV[p + 8] ~= '' then redis.call('ZADD', P .. 'qexp', ARGV[p + 8], id) end
+    depth[cid] = (depth[cid] or 0) + 1
+  else
+    index(id)
+    donemark(id)
+  end
+  redis.call('ZADD', P .. 'hu:' .. uid, sub, hm)
+  redis.call('ZADD', P .. 'hd:' .. dest, sub, hm)
+  redis.call('ZADD', P .. 'hall', sub, hm)
 end
+for cid, d in pairs(depth) do redis.call('HINCRBY', P .. 'depth', cid, d) end
 return { 'ok' }`,
 
   // ARGV: count, want record (1|0), then per patch: id, s, s field/value pairs, d, d field names to delete.
@@ -288,10 +300,10 @@ local cid, max, now = ARGV[5], tonumber(ARGV[6]), ARGV[7]
 local srv = srvnow()
 for _, id in ipairs(redis.call('ZRANGEBYSCORE', P .. 'infl', '-inf', srv, 'LIMIT', 0, 100)) do requeue(id) end
 local qk, sk = P .. 'q:' .. cid, P .. 'qs:' .. cid
-local due = redis.call('ZRANGEBYSCORE', sk, '-inf', now)
-if #due > 0 then
-  for _, id in ipairs(due) do redis.call('ZADD', qk, redis.call('HGET', P .. 'm:' .. id, 'rs'), id) end
-  redis.call('ZREMRANGEBYSCORE', sk, '-inf', now)
+-- At most 1000 a call (earliest schedules first), so a large backlog falling due at once never blocks Redis long.
+for _, id in ipairs(redis.call('ZRANGEBYSCORE', sk, '-inf', now, 'LIMIT', 0, 1000)) do
+  redis.call('ZADD', qk, redis.call('HGET', P .. 'm:' .. id, 'rs'), id)
+  redis.call('ZREM', sk, id)
 end
 local out = {}
 if max < 1 then return out end
