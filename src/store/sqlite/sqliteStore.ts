@@ -1,8 +1,9 @@
 // The embedded store: one SQLite file (better-sqlite3, WAL) under the configured data folder.
 //
 // Writes are group-committed: every write call made in the same tick (or within `commitWindowMs`, up to `maxBatch`)
-// runs inside one transaction, each in its own savepoint so that one failing call (a conflict) does not undo the
-// others, and all of them resolve only after the COMMIT. With synchronous=FULL that is one fsync per batch instead of
+// runs inside one transaction, and all of them resolve only after the COMMIT. A call that fails (a conflict) must not
+// undo the others: the batch first runs without savepoints, and only when a call throws is it rolled back and run
+// again with each call in its own savepoint. With synchronous=FULL that is one fsync per batch instead of
 // one per message. Reads run at once against committed data (a read does not see a write still waiting for its
 // batch: await the write first). better-sqlite3 is synchronous, so a batch is atomic with respect to every other call
 // in this process, and BEGIN IMMEDIATE makes it so against another process on the same file: two charges can never
@@ -73,6 +74,14 @@ interface PendingWrite {
 
 const UNAVAILABLE_CODES = /^SQLITE_(BUSY|LOCKED|FULL|IOERR|CANTOPEN|READONLY|NOMEM|CORRUPT|NOTADB|PROTOCOL)/;
 
+/** A call of an optimistic batch failed: the batch is rolled back and run again with a savepoint per call. */
+class BatchRetry extends Error {
+  override readonly name = 'BatchRetry';
+  constructor(cause: unknown) {
+    super('a call of the batch failed', { cause });
+  }
+}
+
 /** Maps a backend error to a typed store error when it is one of the unavailability kinds. */
 function mapError(error: unknown): unknown {
   const code = (error as { code?: unknown } | null)?.code;
@@ -87,21 +96,43 @@ function mapError(error: unknown): unknown {
 
 /** JSON with Buffers kept as `{ $b64 }`, so delivery payloads carry bytes exactly. */
 function toJson(value: unknown): string {
-  return JSON.stringify(value, function replacer(this: Record<string, unknown>, key: string, v: unknown) {
-    const raw = this[key];
-    if (Buffer.isBuffer(raw)) return { $b64: raw.toString('base64') };
-    return v;
-  });
+  // A walk that swaps Buffers for their base64 form, then a plain stringify: a replacer function would be called for
+  // every key of every payload, which costs several times more.
+  return JSON.stringify(withBase64(value));
+}
+
+function withBase64(v: unknown): unknown {
+  if (v === null || typeof v !== 'object') return v;
+  if (Buffer.isBuffer(v)) return { $b64: v.toString('base64') };
+  if (Array.isArray(v)) return v.map(withBase64);
+  if (typeof (v as { toJSON?: unknown }).toJSON === 'function') return v; // a Date and the like: as JSON writes it
+  const out: Record<string, unknown> = {};
+  for (const key in v) {
+    if (Object.hasOwn(v, key)) out[key] = withBase64((v as Record<string, unknown>)[key]);
+  }
+  return out;
 }
 
 function fromJson(text: string): Record<string, unknown> {
-  return JSON.parse(text, (_key, v: unknown) => {
-    if (v !== null && typeof v === 'object' && typeof (v as { $b64?: unknown }).$b64 === 'string') {
-      const keys = Object.keys(v);
-      if (keys.length === 1) return Buffer.from((v as { $b64: string }).$b64, 'base64');
-    }
+  return revive(JSON.parse(text)) as Record<string, unknown>;
+}
+
+/** Turns every `{ $b64 }` object (and nothing else) back into a Buffer, in place. */
+function revive(v: unknown): unknown {
+  if (v === null || typeof v !== 'object') return v;
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) v[i] = revive(v[i]);
     return v;
-  }) as Record<string, unknown>;
+  }
+  const o = v as Record<string, unknown>;
+  let n = 0;
+  for (const key in o) {
+    n++;
+    const value = o[key];
+    if (value !== null && typeof value === 'object') o[key] = revive(value);
+  }
+  if (n === 1 && typeof o.$b64 === 'string') return Buffer.from(o.$b64, 'base64');
+  return o;
 }
 
 /** Deep merge for PATCH: objects merge key by key; arrays, nulls and scalars replace; undefined is ignored. */
@@ -231,7 +262,8 @@ const MESSAGE_COLUMNS =
   'short_message, tlvs, part, schedule_at, expires_at, rate, charged, status, state, upstream_id, error_code, ' +
   'attempts, submitted_at, updated_at, final_at, tags, dlr';
 
-const PATCHABLE: ReadonlySet<string> = new Set([
+/** The fields a MessagePatch may set, in a fixed order (their bit in a patch statement's cache key). */
+const PATCHABLE_KEYS = [
   'status',
   'state',
   'upstream_id',
@@ -241,7 +273,7 @@ const PATCHABLE: ReadonlySet<string> = new Set([
   'charged',
   'schedule_at',
   'cid',
-]);
+] as const;
 
 function rowToUser(r: Row): UserRecord {
   const mt = JSON.parse(r.mt_cred as string) as UserRecord['mt_messaging_cred'];
@@ -337,7 +369,20 @@ export class SqliteStore implements Store {
     }
     this.#db = db;
     this.#savepoint = db.transaction((fn: () => unknown) => fn());
-    const batch = db.transaction((ops: PendingWrite[], results: unknown[], errors: unknown[]) => {
+    // Optimistic: every call runs straight in the batch's transaction, with no savepoint (two statements less per
+    // call). If one throws, the whole transaction is rolled back and the batch runs again with a savepoint per call,
+    // so that only the failing call is undone, as before. Calls are pure store work (their closures touch nothing
+    // outside the database), so running one twice after a rollback is the same as running it once.
+    const plain = db.transaction((ops: PendingWrite[], results: unknown[]) => {
+      for (let i = 0; i < ops.length; i++) {
+        try {
+          results[i] = ops[i].fn();
+        } catch (error) {
+          throw new BatchRetry(error);
+        }
+      }
+    });
+    const guarded = db.transaction((ops: PendingWrite[], results: unknown[], errors: unknown[]) => {
       for (let i = 0; i < ops.length; i++) {
         try {
           results[i] = this.#savepoint(ops[i].fn);
@@ -349,8 +394,19 @@ export class SqliteStore implements Store {
         }
       }
     });
-    // IMMEDIATE: take the write lock at BEGIN, so another process cannot slip a write between our reads and writes.
-    this.#batch = batch.immediate;
+    const batch = (ops: PendingWrite[], results: unknown[], errors: unknown[]): void => {
+      try {
+        plain.immediate(ops, results);
+        return;
+      } catch (error) {
+        if (!(error instanceof BatchRetry)) throw error;
+        // An unavailability error dooms the batch whichever way it runs.
+        if (mapError(error.cause) instanceof StoreUnavailableError) throw error.cause;
+      }
+      results.fill(undefined);
+      guarded.immediate(ops, results, errors);
+    };
+    this.#batch = batch;
     const p = (sql: string) => db.prepare(sql);
     this.#s = {
       insertGroup: p('INSERT INTO groups (gid, enabled) VALUES (?, ?)'),
@@ -751,15 +807,29 @@ export class SqliteStore implements Store {
 
   /** One UPDATE of the patchable fields present in `patch` (undefined values are skipped). */
   #patchMessage(id: string, patch: MessagePatch, now: number): void {
-    const keys = Object.keys(patch).filter(
-      (k) => PATCHABLE.has(k) && (patch as Record<string, unknown>)[k] !== undefined,
-    );
-    if (keys.length === 0) return;
-    const sql = `UPDATE messages SET ${keys.map((k) => `${k} = ?`).join(', ')}, updated_at = ? WHERE id = ?`;
-    const values = keys.map((k) => (patch as Record<string, unknown>)[k]);
-    this.#cached(sql).run(...values, now, id);
+    // The statement is cached by which fields are present (a bit each), so a patch costs no SQL string building.
+    const p = patch as Record<string, unknown>;
+    let mask = 0;
+    const values: unknown[] = [];
+    for (let i = 0; i < PATCHABLE_KEYS.length; i++) {
+      const v = p[PATCHABLE_KEYS[i]];
+      if (v !== undefined) {
+        mask |= 1 << i;
+        values.push(v);
+      }
+    }
+    if (mask === 0) return;
+    let statement = this.#patchStatements.get(mask);
+    if (statement === undefined) {
+      const sets = PATCHABLE_KEYS.filter((_k, i) => (mask & (1 << i)) !== 0).map((k) => `${k} = ?`);
+      statement = this.#db.prepare(`UPDATE messages SET ${sets.join(', ')}, updated_at = ? WHERE id = ?`);
+      this.#patchStatements.set(mask, statement);
+    }
+    values.push(now, id);
+    statement.run(...values);
   }
 
+  readonly #patchStatements = new Map<number, Database.Statement>();
   readonly #statementCache = new Map<string, Database.Statement>();
 
   #cached(sql: string): Database.Statement {
