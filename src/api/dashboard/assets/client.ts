@@ -206,7 +206,6 @@ export const CLIENT_JS = String.raw`'use strict';
       var inLine = visible.map(function (p) { return x(p.at).toFixed(1) + ',' + y(p.in).toFixed(1); }).join(' ');
       var first = visible[0], last = visible[visible.length - 1];
       nodes.push(svg('polygon', { points: x(first.at).toFixed(1) + ',' + y(0) + ' ' + inLine + ' ' + x(last.at).toFixed(1) + ',' + y(0), class: 'area-in' }));
-      nodes.push(svg('polyline', { points: inLine, class: 'series series-in' }));
       var outs = visible.filter(function (p) { return p.out !== null; });
       if (outs.length > 1) {
         nodes.push(svg('polyline', {
@@ -214,6 +213,8 @@ export const CLIENT_JS = String.raw`'use strict';
           class: 'series series-out',
         }));
       }
+      // In is drawn last: when out keeps up with in, the two lines overlap and in must stay visible.
+      nodes.push(svg('polyline', { points: inLine, class: 'series series-in' }));
     }
     replace(chart, nodes);
   }

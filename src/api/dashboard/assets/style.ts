@@ -63,9 +63,9 @@ main.board { display: grid; grid-template-columns: repeat(2, minmax(0, 1fr)); ga
 #chart { width: 100%; height: 220px; display: block; }
 #chart .gridline { stroke: var(--line); stroke-width: 1; }
 #chart .axis { fill: var(--muted); font-size: 11px; }
-#chart .series { fill: none; stroke-width: 2; stroke-linejoin: round; vector-effect: non-scaling-stroke; }
+#chart .series { fill: none; stroke-width: 1.5; stroke-linejoin: round; vector-effect: non-scaling-stroke; }
 #chart .series-in { stroke: var(--in); }
-#chart .series-out { stroke: var(--out); }
+#chart .series-out { stroke: var(--out); stroke-width: 3; opacity: 0.85; }
 #chart .area-in { fill: var(--in); opacity: 0.08; }
 
 table.grid { width: 100%; border-collapse: collapse; font-variant-numeric: tabular-nums; }
