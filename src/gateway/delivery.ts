@@ -132,6 +132,13 @@ export function deliveryPayload(fields: DeliverSmFields): Record<string, unknown
 interface UserQueue {
   /** seqs sent and not yet acked or held. */
   readonly inflight: Set<number>;
+  /**
+   * Every delivery up to this seq is in flight or gone (acked): the next look at the store starts after it, so each
+   * delivery is read once. 0 = look from the head (after a retry, a send that did not start, a store error).
+   */
+  cursor: number;
+  /** Bumped by every reset of the cursor, so a pump that was reading meanwhile does not move it past a held one. */
+  resets: number;
   pumping: boolean;
   again: boolean;
   wakeTimer: unknown;
@@ -229,7 +236,7 @@ export class DeliveryEngine {
   #queue(uid: string): UserQueue {
     let q = this.#users.get(uid);
     if (q === undefined) {
-      q = { inflight: new Set(), pumping: false, again: false, wakeTimer: undefined, wakeAt: 0 };
+      q = { inflight: new Set(), cursor: 0, resets: 0, pumping: false, again: false, wakeTimer: undefined, wakeAt: 0 };
       this.#users.set(uid, q);
     }
     return q;
@@ -261,15 +268,31 @@ export class DeliveryEngine {
     );
   }
 
+  /** The next look at the user's queue starts from its head. */
+  #rewind(q: UserQueue): void {
+    q.cursor = 0;
+    q.resets++;
+  }
+
   async #pump(uid: string, q: UserQueue): Promise<void> {
     try {
       do {
         q.again = false;
         if (!this.#running) break;
         if (q.inflight.size >= this.#window) break;
-        const due = await this.#store.peekDeliveries(uid, q.inflight.size + this.#window, this.#clock.now());
+        // From the head, the in-flight ones come back too (skipped); after the cursor, only new ones.
+        const fromHead = q.cursor === 0;
+        const resets = q.resets;
+        const due = fromHead
+          ? await this.#store.peekDeliveries(uid, q.inflight.size + this.#window, this.#clock.now())
+          : await this.#store.peekDeliveries(uid, this.#window - q.inflight.size, this.#clock.now(), q.cursor);
+        // The cursor moves past a delivery only once it is in flight or gone, and only over an unbroken run of them.
+        let cursor = fromHead ? 0 : q.cursor;
         for (const d of due) {
-          if (q.inflight.has(d.seq)) continue;
+          if (q.inflight.has(d.seq)) {
+            cursor = d.seq;
+            continue;
+          }
           if (q.inflight.size >= this.#window || !this.#running) break;
           // Picked per delivery, and only when there is one to send, so the round-robin over binds stays even.
           const session = this.#pick(uid);
@@ -288,15 +311,20 @@ export class DeliveryEngine {
               payload: d.payload,
             });
             await this.#store.ackDelivery(uid, d.seq);
+            cursor = d.seq;
             continue;
           }
           q.inflight.add(d.seq);
+          cursor = d.seq;
           const send = this.#send(uid, q, d, session, pdu);
           this.#sends.add(send);
           void send.finally(() => this.#sends.delete(send));
         }
+        // A retry or a failed send meanwhile sent it back to the head: that wins.
+        if (q.resets === resets) q.cursor = cursor;
       } while (q.again);
     } catch (error) {
+      this.#rewind(q);
       this.#log.error('delivery_store_error', { uid, error: errorMessage(error) });
       this.#wakeAt(uid, q, this.#clock.now() + this.#resendDelayMs);
     } finally {
@@ -312,6 +340,7 @@ export class DeliveryEngine {
     } catch (error) {
       if (notSent(error)) {
         q.inflight.delete(d.seq);
+        this.#rewind(q);
         // Never reached the ESME (the bind was closing, or its window full): not an attempt. Tried again shortly.
         this.#log.debug('delivery_not_sent', { uid, seq: d.seq, session: session.id, error: errorMessage(error) });
         this.#wakeAt(uid, q, this.#clock.now() + this.#resendDelayMs);
@@ -329,6 +358,7 @@ export class DeliveryEngine {
       } catch (error) {
         // Delivered but not removed: it will be sent again (at-least-once).
         this.#log.error('delivery_ack_failed', { uid, seq: d.seq, error: errorMessage(error) });
+        this.#rewind(q);
       }
       q.inflight.delete(d.seq);
       this.#schedule(uid);
@@ -373,8 +403,10 @@ export class DeliveryEngine {
     } catch (error) {
       this.#log.error('delivery_store_error', { uid, seq: d.seq, error: errorMessage(error) });
     }
-    // Out of the in-flight set only once it is held in the store, so no pump sends it again before its time.
+    // Out of the in-flight set only once it is held in the store, so no pump sends it again before its time; the
+    // next look starts from the head again, where it now holds its user's queue.
     q.inflight.delete(d.seq);
+    this.#rewind(q);
     this.#wakeAt(uid, q, at);
   }
 

@@ -249,8 +249,12 @@ export interface Store {
   // Deliveries to ESMEs (store and forward of receipts and MO)
   /** Queues deliveries; returns the seq assigned to each, in order. */
   enqueueDeliveries(items: NewDelivery[]): Promise<number[]>;
-  /** The due head of a user's queue, in seq order: stops at the first one held by a retry delay. */
-  peekDeliveries(uid: string, max: number, now: number): Promise<DeliveryRecord[]>;
+  /**
+   * The due head of a user's queue, in seq order: stops at the first one held by a retry delay. With `afterSeq`,
+   * only deliveries after that seq are looked at (a caller that already holds the earlier ones, none of them held,
+   * reads each delivery once instead of the whole head on every look).
+   */
+  peekDeliveries(uid: string, max: number, now: number, afterSeq?: number): Promise<DeliveryRecord[]>;
   /** Removes a delivered one; no error when absent. */
   ackDelivery(uid: string, seq: number): Promise<void>;
   /** Counts an attempt and holds the delivery until `notBefore`. */

@@ -662,9 +662,11 @@ export class RedisStore implements Store {
     return ((await this.#run('sgEnqueue', args)) as number[]).map(Number);
   }
 
-  async peekDeliveries(uid: string, max: number, now: number): Promise<DeliveryRecord[]> {
+  async peekDeliveries(uid: string, max: number, now: number, afterSeq?: number): Promise<DeliveryRecord[]> {
     if (max < 1) return [];
-    const r = (await this.#run('sgPeek', [uid, String(Math.floor(max)), String(now)])) as string[][];
+    const args = [uid, String(Math.floor(max)), String(now)];
+    if (afterSeq !== undefined) args.push(String(Math.floor(afterSeq)));
+    const r = (await this.#run('sgPeek', args)) as string[][];
     return r.map(parseDelivery);
   }
 

@@ -504,10 +504,17 @@ for i = 0, n - 1 do
 end
 return out`,
 
-  // ARGV: uid, max, now. The due prefix of the user's queue: stops at the first held delivery.
+  // ARGV: uid, max, now[, after seq]. The due prefix of the user's queue (after that seq): stops at the first held one.
   sgPeek: `
 local out = {}
-for _, seq in ipairs(redis.call('ZRANGE', P .. 'dq:' .. ARGV[5], 0, tonumber(ARGV[6]) - 1)) do
+local q = P .. 'dq:' .. ARGV[5]
+local seqs
+if ARGV[8] then
+  seqs = redis.call('ZRANGE', q, '(' .. ARGV[8], '+inf', 'BYSCORE', 'LIMIT', 0, tonumber(ARGV[6]))
+else
+  seqs = redis.call('ZRANGE', q, 0, tonumber(ARGV[6]) - 1)
+end
+for _, seq in ipairs(seqs) do
   local h = redis.call('HGETALL', P .. 'd:' .. seq)
   local nxt = redis.call('HGET', P .. 'd:' .. seq, 'n')
   if not nxt or tonumber(nxt) > tonumber(ARGV[7]) then break end

@@ -471,6 +471,7 @@ export class SqliteStore implements Store {
         'INSERT INTO deliveries (uid, kind, payload, created_at, expires_at, attempts, next_attempt_at) VALUES (?, ?, ?, ?, ?, 0, 0)',
       ),
       headDeliveries: p('SELECT * FROM deliveries WHERE uid = ? ORDER BY seq LIMIT ?'),
+      deliveriesAfter: p('SELECT * FROM deliveries WHERE uid = ? AND seq > ? ORDER BY seq LIMIT ?'),
       ackDelivery: p('DELETE FROM deliveries WHERE uid = ? AND seq = ?'),
       retryDelivery: p('UPDATE deliveries SET attempts = attempts + 1, next_attempt_at = ? WHERE uid = ? AND seq = ?'),
       dueDeliveryExpiry: p('SELECT * FROM deliveries WHERE expires_at <= ? ORDER BY seq'),
@@ -1095,11 +1096,13 @@ export class SqliteStore implements Store {
     );
   }
 
-  peekDeliveries(uid: string, max: number, now: number): Promise<DeliveryRecord[]> {
+  peekDeliveries(uid: string, max: number, now: number, afterSeq?: number): Promise<DeliveryRecord[]> {
     return this.#read(() => {
       // Strict order per user: only the due prefix of the queue, never a later one past a held earlier one.
       const out: DeliveryRecord[] = [];
-      for (const r of this.#s.headDeliveries.all(uid, max) as Row[]) {
+      const rows =
+        afterSeq === undefined ? this.#s.headDeliveries.all(uid, max) : this.#s.deliveriesAfter.all(uid, afterSeq, max);
+      for (const r of rows as Row[]) {
         if ((r.next_attempt_at as number) > now) break;
         out.push(rowToDelivery(r));
       }
