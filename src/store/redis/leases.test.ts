@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
 import { redisUnavailable, startRedis, type TestRedis } from '../../../test/helpers/redisServer.js';
+import type { ConnectorLeases as ManagerLeases } from '../../connectors/manager.js';
 import { createRedisLeases } from './leases.js';
 
 const skip = redisUnavailable();
@@ -20,7 +21,9 @@ describe('redis connector leases', { skip: skip ?? false }, () => {
   });
 
   it('lets one node hold a connector; others are refused and cannot renew or release it', async () => {
-    const a = createRedisLeases({ url: redis.url, keyPrefix: 'l1:', nodeId: 'a' });
+    // The connector manager takes these leases as they are.
+    const a: ManagerLeases & { holder(cid: string): Promise<string | null>; close(): Promise<void> } =
+      createRedisLeases({ url: redis.url, keyPrefix: 'l1:', nodeId: 'a' });
     const b = createRedisLeases({ url: redis.url, keyPrefix: 'l1:', nodeId: 'b' });
     assert.equal(await a.acquire('c1', 5000), true);
     assert.equal(await b.acquire('c1', 5000), false);
