@@ -208,6 +208,12 @@ export interface Store {
   releaseMessage(id: string, notBefore: number): Promise<void>;
   /** At start: every `sending` part back to `queued` (at-least-once after a crash). Returns how many. */
   recoverInFlight(): Promise<number>;
+  /**
+   * This node has just taken connector `cid`'s lease from another node (issue #7): that node's parts of `cid` still
+   * `sending` go back to the queue now instead of after their claim timeout. Returns how many. Optional: only a
+   * multi-node backend has other nodes' parts.
+   */
+  recoverConnector?(cid: string): Promise<number>;
   /** Cancels a queued part owned by `uid`. */
   cancelMessage(uid: string, id: string): Promise<OwnedMessageResult>;
   /** Replaces what replace_sm may change in a queued part owned by `uid`. */

@@ -117,6 +117,25 @@ describe('redis store', { skip: skip ?? false }, () => {
       await closeAll([a, b, restarted]);
     });
 
+    it('takes a connector’s parts back from its previous holder at once when its lease moves', async () => {
+      const [gone, taker] = await nodes(2);
+      const records = Array.from({ length: 5 }, () => messageFixture('u-mv', 'c-move'));
+      await gone.acceptMessages(records);
+      await gone.acceptMessages([messageFixture('u-mv', 'c-other')]);
+      const lost = await gone.claimMessages('c-move', 2, Date.now());
+      await gone.claimMessages('c-other', 1, Date.now());
+      await gone.close();
+      const mine = await taker.claimMessages('c-move', 1, Date.now());
+      assert.equal(await taker.recoverConnector('c-move'), 2, 'the previous holder’s parts, not its own nor c-other’s');
+      assert.equal((await taker.getMessage(mine[0].id))?.status, 'sending');
+      assert.deepEqual(
+        (await taker.claimMessages('c-move', 10, Date.now())).map((m) => m.id),
+        [...lost, ...records.slice(3)].map((m) => m.id),
+      );
+      assert.equal(await taker.recoverConnector('c-move'), 0);
+      await taker.close();
+    });
+
     it('tells every node about account, connector and route changes made on another', async () => {
       const [a, b] = await nodes(2);
       const seen: StoreChange[] = [];

@@ -477,6 +477,10 @@ export class RedisStore implements Store {
     return Number(await this.#run('sgRecover', []));
   }
 
+  async recoverConnector(cid: string): Promise<number> {
+    return Number(await this.#run('sgRecoverConnector', [cid]));
+  }
+
   async cancelMessage(uid: string, id: string): Promise<OwnedMessageResult> {
     return ownedResult(await this.#run('sgCancel', [uid, id, String(MessageState.DELETED)], true));
   }

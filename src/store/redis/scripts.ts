@@ -337,6 +337,16 @@ for i = 1, #all, 2 do
 end
 return n`,
 
+  // ARGV: cid. The parts of this connector being sent under another node go back to the queue: this node now holds
+  // the connector's lease, so their claimer has lost it (dead or cut off).
+  sgRecoverConnector: `
+local all, n = redis.call('ZRANGE', P .. 'infl', 0, -1), 0
+for _, id in ipairs(all) do
+  local v = redis.call('HMGET', P .. 'm:' .. id, 'cid', 'own')
+  if v[1] == ARGV[5] and v[2] ~= ARGV[4] then n = n + requeue(id) end
+end
+return n`,
+
   // ARGV: uid, id, new state, then for replace: sm, rd, sa ('' = null), ea ('' = null). Answers a refusal or the record.
   sgCancel: `
 local k = P .. 'm:' .. ARGV[6]
