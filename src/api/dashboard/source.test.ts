@@ -66,6 +66,38 @@ describe('createDashboardSource', () => {
     assert.deepEqual(await source.totals(), snap.totals);
   });
 
+  it('reads a costly queue depth less often, in proportion to what the last read cost', async () => {
+    let reads = 0;
+    let costMs = 20;
+    const slowStore = {
+      getMessage: store.getMessage.bind(store),
+      listConnectors: store.listConnectors.bind(store),
+      getConnector: store.getConnector.bind(store),
+      setConnectorStarted: store.setConnectorStarted.bind(store),
+      queueDepths: async () => {
+        reads++;
+        const until = performance.now() + costMs; // a synchronous backend blocks like this
+        while (performance.now() < until) {}
+        return { up1: reads };
+      },
+    };
+    const source = createDashboardSource({ control: new FakeControl(), store: slowStore });
+    const [a, b] = await Promise.all([source.snapshot(), source.snapshot()]);
+    assert.equal(reads, 1, 'concurrent snapshots share one read');
+    await new Promise((r) => setTimeout(r, 30));
+    const c = await source.snapshot();
+    assert.equal(reads, 1, 'a 20 ms read is not repeated 30 ms later');
+    assert.equal(c.connectors.find((x) => x.cid === 'up1')?.queue, 1);
+    assert.equal(a.connectors.find((x) => x.cid === 'up1')?.queue, b.connectors.find((x) => x.cid === 'up1')?.queue);
+
+    costMs = 0;
+    const fast = createDashboardSource({ control: new FakeControl(), store: slowStore });
+    await fast.snapshot();
+    await new Promise((r) => setTimeout(r, 20));
+    await fast.snapshot();
+    assert.equal(reads, 3, 'a cheap read is repeated at every snapshot');
+  });
+
   it('says what it does not count instead of showing zeros', async () => {
     const totals = await createDashboardSource({ control: new FakeControl(), store }).totals();
     assert.equal(totals.sent_upstream, null);
