@@ -5,17 +5,26 @@
 // and need not cover all of it (`^336` and `336` both match `33612345678`; write `$` to pin the end). Patterns are
 // JavaScript syntax (Python-only constructs such as `(?P<n>…)` or `(?i)` are rejected as invalid).
 //
-// The patterns come from operators through the admin API and run against every message, so they are bounded against
-// catastrophic backtracking before they are compiled: at most MAX_REGEX_LENGTH characters, and no repeated group
-// (`*`, `+`, `{n,}`, `{n,m}` or `{n}` with a maximum above 1) that itself contains a variable repetition or an
-// alternation, the shapes behind exponential blow-ups (`(a+)+`, `(a?){30}`, `(a|aa)*`). This is a conservative
-// syntactic test: it rejects some harmless patterns (`(\d{3}-?)+`; write `[\d-]+` instead) and it does not catch
-// polynomial cases such as `.*.*.*x`, which the length limit keeps small.
+// The patterns come from operators through the admin API and run against every message (content up to a 64 KiB
+// message_payload), so they are bounded against catastrophic backtracking before they are compiled:
+// - at most MAX_REGEX_LENGTH characters;
+// - no repeated group (`*`, `+`, `{n,}`, `{n,m}` or `{n}` with a maximum above 1) that itself contains a variable
+//   repetition or an alternation, the shapes behind exponential blow-ups (`(a+)+`, `(a?){30}`, `(a|aa)*`);
+// - no two unbounded repetitions (`*`, `+`, `{n,}`) whose atoms can match the same character, the shape behind
+//   polynomial blow-ups (`.*.*x`, `\d+\d+x`, `a+a+a+b`: a 64 KiB value stalled the event loop for seconds); a last
+//   repetition with nothing after it (`.*STOP.*`) never backtracks and is not counted;
+// - bounded variable repetitions whose ranges multiply past MAX_REPETITION_PRODUCT (`.{0,100}.{0,100}.{0,100}x`);
+// - no backreferences (`\1`, `\k<name>`), whose matching is quadratic at best.
+// This is a conservative syntactic test: it rejects some harmless patterns (`(\d{3}-?)+`, `^\d+-\d+$`; write
+// `[\d-]+` or `^\d{1,15}-\d{1,15}$` instead). docs/security.md states the rule for operators.
 
 import type { RouteFilter } from '../store/model.js';
 
 /** Longest regular expression accepted in a filter. */
 export const MAX_REGEX_LENGTH = 256;
+
+/** Largest product of the ranges (max − min + 1) of a pattern's bounded variable repetitions. */
+export const MAX_REPETITION_PRODUCT = 256;
 
 /** Why a filter regex was refused. */
 export type RegexRejection = 'invalid' | 'too_long' | 'nested_quantifier';
@@ -42,10 +51,48 @@ interface GroupFrame {
   variable: boolean;
   /** The group contains `|`. */
   alternation: boolean;
+  /** How many unbounded repetitions were seen before the current alternative of this group began. */
+  base: number;
+  /** Unbounded repetitions of the group's earlier alternatives (only one alternative runs per attempt). */
+  pool: CharSet[];
+}
+
+/** The characters an atom can match, as far as overlap between repetitions is concerned. */
+type CharSet = { kind: 'any' } | { kind: 'digit' } | { kind: 'space' } | { kind: 'chars'; chars: string };
+
+const ANY: CharSet = { kind: 'any' };
+const DIGITS = '0123456789';
+const SPACES = ' \t\n\r\v\f';
+
+/** Whether two atoms may match a common character (conservative: true when unsure). */
+function overlaps(a: CharSet, b: CharSet): boolean {
+  if (a.kind === 'any' || b.kind === 'any') return true;
+  if (a.kind === 'chars' && b.kind === 'chars') return [...a.chars].some((c) => b.chars.includes(c));
+  if (a.kind === 'chars') return [...a.chars].some((c) => (b.kind === 'digit' ? DIGITS : SPACES).includes(c));
+  if (b.kind === 'chars') return overlaps(b, a);
+  return a.kind === b.kind;
 }
 
 /** What the last atom was, for the quantifier that may follow it. */
-type LastAtom = { kind: 'none' } | { kind: 'atom' } | { kind: 'group'; inner: GroupFrame };
+type LastAtom = { kind: 'none' } | { kind: 'atom'; set: CharSet } | { kind: 'group'; inner: GroupFrame };
+
+/** Reads the escape at `p[i] === '\\'`: its end, what it matches, and whether it is a backreference. */
+function readEscape(p: string, i: number): { end: number; set: CharSet; backreference: boolean } {
+  const c = p[i + 1] ?? '';
+  if (/[1-9]/.test(c) || (c === 'k' && p[i + 2] === '<')) return { end: i + 2, set: ANY, backreference: true };
+  if (c === 'd') return { end: i + 2, set: { kind: 'digit' }, backreference: false };
+  if (c === 's') return { end: i + 2, set: { kind: 'space' }, backreference: false };
+  if (c === 'x') return { end: i + 4, set: ANY, backreference: false };
+  if (c === 'u') {
+    const end = p[i + 2] === '{' ? p.indexOf('}', i) + 1 || p.length : i + 6;
+    return { end, set: ANY, backreference: false };
+  }
+  if (c === 'p' || c === 'P') return { end: p.indexOf('}', i) + 1 || p.length, set: ANY, backreference: false };
+  if (c === 'c') return { end: i + 3, set: ANY, backreference: false };
+  if (/[wWDSbB0-9]/.test(c)) return { end: i + 2, set: ANY, backreference: false };
+  const literal = ({ n: '\n', t: '\t', r: '\r', v: '\v', f: '\f' } as Record<string, string>)[c] ?? c;
+  return { end: i + 2, set: { kind: 'chars', chars: literal }, backreference: false };
+}
 
 /** Reads a `{n}`, `{n,}` or `{n,m}` quantifier at `i`; null when `{` is a literal brace there. */
 function braceQuantifier(p: string, i: number): { min: number; max: number; end: number } | null {
@@ -56,30 +103,40 @@ function braceQuantifier(p: string, i: number): { min: number; max: number; end:
   return { min, max, end: i + m[0].length };
 }
 
-/** Finds a repeated group containing a variable repetition or an alternation; returns a description or null. */
+/**
+ * Finds a shape that can backtrack catastrophically: a repeated group containing a variable repetition or an
+ * alternation, two unbounded repetitions of overlapping atoms, bounded ranges multiplying past the limit, or a
+ * backreference. Returns a description or null.
+ */
 function findNestedQuantifier(p: string): string | null {
-  const stack: GroupFrame[] = [{ variable: false, alternation: false }];
+  const stack: GroupFrame[] = [{ variable: false, alternation: false, base: 0, pool: [] }];
   let last: LastAtom = { kind: 'none' };
+  const unbounded: CharSet[] = [];
+  let product = 1;
   let i = 0;
   while (i < p.length) {
     const c = p[i];
     const top = stack[stack.length - 1];
     if (c === '\\') {
-      i += 2;
-      last = { kind: 'atom' };
+      const e = readEscape(p, i);
+      if (e.backreference) return 'a backreference (its matching is at least quadratic)';
+      i = e.end;
+      last = { kind: 'atom', set: e.set };
       continue;
     }
     if (c === '[') {
       // A character class is one atom; `]` right after `[` or `[^` closes an empty class in JavaScript.
+      const start = i;
       i += 1;
       if (p[i] === '^') i += 1;
       while (i < p.length && p[i] !== ']') i += p[i] === '\\' ? 2 : 1;
       i += 1;
-      last = { kind: 'atom' };
+      const body = p.slice(start + 1, i - 1);
+      last = { kind: 'atom', set: /^(?:0-9|\\d)+$/.test(body) ? { kind: 'digit' } : ANY };
       continue;
     }
     if (c === '(') {
-      stack.push({ variable: false, alternation: false });
+      stack.push({ variable: false, alternation: false, base: unbounded.length, pool: [] });
       i += 1;
       if (p[i] === '?') {
         // (?: (?= (?! (?<= (?<! (?<name>
@@ -96,6 +153,7 @@ function findNestedQuantifier(p: string): string | null {
     }
     if (c === ')') {
       const inner = stack.length > 1 ? stack.pop()! : top;
+      unbounded.push(...inner.pool.splice(0));
       const parent = stack[stack.length - 1];
       parent.variable ||= inner.variable;
       parent.alternation ||= inner.alternation;
@@ -105,6 +163,7 @@ function findNestedQuantifier(p: string): string | null {
     }
     if (c === '|') {
       top.alternation = true;
+      top.pool.push(...unbounded.splice(top.base));
       i += 1;
       last = { kind: 'none' };
       continue;
@@ -121,13 +180,30 @@ function findNestedQuantifier(p: string): string | null {
           : 'a repeated group contains an alternation';
       }
       if (quantifier.min !== quantifier.max) top.variable = true;
+      const set = last.kind === 'atom' ? last.set : ANY;
       i = quantifier.end;
       if (p[i] === '?') i += 1; // lazy
+      if (quantifier.max === Number.POSITIVE_INFINITY) {
+        // The last repetition of the whole pattern, with nothing after it, succeeds at once and never backtracks.
+        const trailing = i === p.length && stack.length === 1;
+        if (!trailing) {
+          if (unbounded.some((other) => overlaps(other, set))) {
+            return 'two unbounded repetitions can match the same characters (polynomial backtracking)';
+          }
+          unbounded.push(set);
+        }
+      } else if (quantifier.max > quantifier.min) {
+        product *= quantifier.max - quantifier.min + 1;
+        if (product > MAX_REPETITION_PRODUCT) {
+          return `bounded repetitions allow more than ${MAX_REPETITION_PRODUCT} combinations`;
+        }
+      }
       last = { kind: 'none' };
       continue;
     }
     i += 1;
-    last = c === '^' || c === '$' ? { kind: 'none' } : { kind: 'atom' };
+    last =
+      c === '^' || c === '$' ? { kind: 'none' } : { kind: 'atom', set: c === '.' ? ANY : { kind: 'chars', chars: c } };
   }
   return null;
 }
