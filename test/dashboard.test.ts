@@ -243,9 +243,16 @@ describe('dashboard in Chromium', () => {
     }
   });
 
-  it('reconnects by itself when the event stream drops', async () => {
+  it('reconnects by itself when the event stream drops, and goes to the login once the session is gone', async () => {
     const source = new FakeSource();
-    const dashboard = createDashboard({ source, token: TOKEN, intervalMs: 200 });
+    const clock = { now: Date.now() };
+    const dashboard = createDashboard({
+      source,
+      token: TOKEN,
+      intervalMs: 200,
+      sessionTtlMs: 3600_000,
+      now: () => clock.now,
+    });
     const server = createServer((req, res) => {
       if (!dashboard(req, res)) {
         res.writeHead(404);
@@ -275,8 +282,13 @@ describe('dashboard in Chromium', () => {
       });
       assert.equal(await page.evaluate(() => window.marker), 42, 'no reload');
       assert.equal(await page.getAttribute('#live', 'data-state'), 'live');
+
+      // The session ends while the stream is down: the reconnection is refused, and the page asks to log in.
+      clock.now += 3601_000;
+      server.closeAllConnections();
+      await page.waitForURL(`${base}/dashboard/login`, { timeout: 10_000 });
       assert.deepEqual(
-        problems.filter((p) => !/events/.test(p)),
+        problems.filter((p) => !/events|snapshot|401/.test(p)),
         [],
       );
     } finally {
