@@ -227,6 +227,7 @@ export function createDashboard(options: DashboardOptions): DashboardHandler {
     const expiresAt = who.kind === 'session' ? who.session.expiresAt : Number.POSITIVE_INFINITY;
     const now = options.now ?? Date.now;
     const unsubscribe = feed.subscribe((frame) => {
+      if (res.writableEnded || res.destroyed) return; // ended here, its 'close' not yet seen
       if (now() >= expiresAt) {
         res.end(sseFrame({ event: 'expired', data: '{}' }));
         return;
