@@ -450,3 +450,103 @@ describe('receiptTextOf', () => {
     assert.equal(receiptTextOf(p), 'a payload of more th');
   });
 });
+
+describe('ReceiptEngine with its cache of sent parts (one node: the only writer of them)', () => {
+  /** Counts the store reads the engine makes, on top of the usual setup. */
+  async function cached() {
+    const t = await setup({ engine: { cacheSize: 100 } });
+    const reads = { getMessage: 0, getReceiptMap: 0 };
+    const counted = new ReceiptEngine({
+      store: {
+        ...pick(t.store),
+        getMessage: (id) => {
+          reads.getMessage++;
+          return t.store.getMessage(id);
+        },
+        getReceiptMap: (cid, key) => {
+          reads.getReceiptMap++;
+          return t.store.getReceiptMap(cid, key);
+        },
+      },
+      connectorSettings: () => ({}),
+      dlrExpirySecs: 3600,
+      logger: t.logger,
+      clock: t.clock,
+      cacheSize: 100,
+    });
+    /** The part as a connector holds it once claimed. */
+    const claimed = async (fields: Parameters<typeof t.submit>[0] = {}) => {
+      const m = await t.submit(fields);
+      const [c] = await t.store.claimMessages('c1', 1, FAR);
+      assert.equal(c.id, m.id);
+      return c;
+    };
+    return { ...t, engine: counted, reads, claimed };
+  }
+
+  function pick(store: Awaited<ReturnType<typeof setup>>['store']): ReceiptEngineOptions['store'] {
+    return {
+      getMessage: (id) => store.getMessage(id),
+      updateMessages: (u) => store.updateMessages(u),
+      getUser: (uid) => store.getUser(uid),
+      charge: (uid, a) => store.charge(uid, a),
+      credit: (uid, a) => store.credit(uid, a),
+      putReceiptMaps: (e) => store.putReceiptMaps(e),
+      getReceiptMap: (cid, key) => store.getReceiptMap(cid, key),
+      deleteReceiptMap: (cid, key) => store.deleteReceiptMap(cid, key),
+      enqueueDeliveries: (d) => store.enqueueDeliveries(d),
+    };
+  }
+
+  it('outcome and receipt of a claimed part read nothing, and the store ends as without the cache', async () => {
+    const t = await cached();
+    const m = await t.claimed({ registered_delivery: 0x11 });
+    await t.engine.submitted('c1', m, { kind: 'accepted', upstreamId: 'K1' });
+    await t.engine.delivered('c1', upstreamReceipt('K1', MessageState.ENROUTE));
+    await t.engine.delivered('c1', upstreamReceipt('K1', MessageState.DELIVERED));
+    assert.deepEqual(t.reads, { getMessage: 0, getReceiptMap: 0 });
+    const after = await t.store.getMessage(m.id);
+    assert.equal(after?.status, 'final');
+    assert.equal(after?.state, MessageState.DELIVERED);
+    assert.equal(after?.charged, 0.1);
+    assert.equal((await t.balance())?.balance, 9.9, 'the rest of the price once');
+    assert.equal(await t.store.getReceiptMap('c1', 'K1'), null, 'the final receipt closed the map');
+    const stats = (await t.deliveries()).map(
+      (d) => /stat:(\w+)/.exec(deliverSmOf(d.payload).short_message.toString('latin1'))?.[1],
+    );
+    assert.deepEqual(stats, ['ENROUTE', 'ENROUTE', 'DELIVRD']);
+    // A duplicate after the final one: no second receipt, whether remembered or read.
+    assert.equal(await t.engine.delivered('c1', upstreamReceipt('K1', MessageState.DELIVERED)), 0);
+    assert.equal((await t.deliveries()).length, 3);
+  });
+
+  it('a part accepted twice (a split message_payload) is charged once and both ids reach it', async () => {
+    const t = await cached();
+    const m = await t.claimed();
+    const sent = { ...m, attempts: m.attempts + 1 };
+    await t.engine.submitted('c1', sent, { kind: 'accepted', upstreamId: 'S1' });
+    await t.engine.submitted('c1', sent, { kind: 'accepted', upstreamId: 'S2' });
+    assert.equal((await t.balance())?.balance, 9.9);
+    assert.equal((await t.store.getReceiptMap('c1', 'S2'))?.message_id, m.id);
+    await t.engine.delivered('c1', upstreamReceipt('S2', MessageState.DELIVERED));
+    assert.equal((await t.store.getMessage(m.id))?.status, 'final');
+    assert.equal((await t.deliveries()).length, 1);
+  });
+
+  it('a part that failed after it was cached is read again, so a late receipt does not revive it', async () => {
+    const t = await cached();
+    const m = await t.claimed();
+    await t.engine.submitted('c1', m, { kind: 'accepted', upstreamId: 'F1' });
+    await t.engine.submitted('c1', m, { kind: 'rejected', status: CommandStatus.ESME_RINVDSTADR });
+    assert.equal((await t.store.getMessage(m.id))?.status, 'failed');
+    await t.engine.delivered('c1', upstreamReceipt('F1', MessageState.DELIVERED));
+    const final = await t.store.getMessage(m.id);
+    assert.equal(final?.status, 'failed');
+    assert.equal(final?.state, MessageState.REJECTED, 'a failed part stays failed');
+    const stats = (await t.deliveries()).map(
+      (d) => /stat:(\w+)/.exec(deliverSmOf(d.payload).short_message.toString('latin1'))?.[1],
+    );
+    assert.deepEqual(stats, ['REJECTD'], 'its failure receipt only');
+    assert.ok(t.reads.getMessage >= 1, 'the failure read the store');
+  });
+});

@@ -90,6 +90,13 @@ export interface ReceiptEngineOptions {
   httpOutbox?: HttpCallQueue;
   /** Told of every upstream outcome and matched receipt (metrics, history); default nobody. */
   events?: GatewayEventSink;
+  /**
+   * How many message parts sent upstream (and their receipt map keys) to keep in memory as this engine last wrote
+   * them, so that their outcome and receipt need no store read. Only for a node that is the sole writer of its
+   * sent parts (one gateway node: nothing but this engine changes a part once it was claimed). Default 0: every
+   * outcome and receipt reads the store.
+   */
+  cacheSize?: number;
 }
 
 /** One HTTP call for the durable outbox: form fields sent as the query string (GET) or a form body (POST). */
@@ -309,6 +316,70 @@ function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+/** A cached entry older than this is not trusted (pruning may have removed its part): the store is read again. */
+const CACHE_MAX_AGE_MS = 10 * 60_000;
+
+/**
+ * Parts this engine wrote (as it wrote them) and receipt map keys it mapped, least recently set first. A hit saves
+ * a store read; a miss, an eviction or an entry past its age falls back to the store, so the cache never decides
+ * anything the store would decide differently while this engine is the only writer.
+ */
+class SentCache {
+  readonly #max: number;
+  readonly #messages = new Map<string, { message: MessageRecord; at: number }>();
+  readonly #keys = new Map<string, { messageId: string; expiresAt: number }>();
+
+  constructor(max: number) {
+    this.#max = max;
+  }
+
+  get enabled(): boolean {
+    return this.#max > 0;
+  }
+
+  message(id: string, now: number): MessageRecord | undefined {
+    const e = this.#messages.get(id);
+    if (e === undefined) return undefined;
+    if (now - e.at > CACHE_MAX_AGE_MS) {
+      this.#messages.delete(id);
+      return undefined;
+    }
+    return e.message;
+  }
+
+  setMessage(message: MessageRecord, now: number): void {
+    if (this.#max <= 0) return;
+    this.#messages.delete(message.id);
+    this.#messages.set(message.id, { message, at: now });
+    if (this.#messages.size > this.#max) this.#messages.delete(this.#messages.keys().next().value as string);
+  }
+
+  dropMessage(id: string): void {
+    this.#messages.delete(id);
+  }
+
+  mapEntry(k: string, now: number): string | undefined {
+    const e = this.#keys.get(k);
+    if (e === undefined) return undefined;
+    if (e.expiresAt <= now) {
+      this.#keys.delete(k);
+      return undefined;
+    }
+    return e.messageId;
+  }
+
+  setMapEntry(k: string, messageId: string, expiresAt: number): void {
+    if (this.#max <= 0) return;
+    this.#keys.delete(k);
+    this.#keys.set(k, { messageId, expiresAt });
+    if (this.#keys.size > this.#max) this.#keys.delete(this.#keys.keys().next().value as string);
+  }
+
+  dropMapEntry(k: string): void {
+    this.#keys.delete(k);
+  }
+}
+
 // Ref'd on purpose: a held receipt is a promise an upstream waits on, and its wait is bounded.
 const defaultTimers = {
   setTimeout: (fn: () => void, ms: number): unknown => setTimeout(fn, ms),
@@ -337,6 +408,7 @@ export class ReceiptEngine implements UpstreamEvents {
   readonly #closed = new Map<string, string>();
   /** Parts handed over as expired by the store and already closed here (a second hand-over changes nothing). */
   readonly #expiredDone = new Set<string>();
+  readonly #cache: SentCache;
   #heldCount = 0;
 
   /** An engine over `options.store`. */
@@ -353,6 +425,7 @@ export class ReceiptEngine implements UpstreamEvents {
     this.#timers = options.timers ?? defaultTimers;
     this.#events = options.events ?? NO_EVENTS;
     this.#httpOutbox = options.httpOutbox;
+    this.#cache = new SentCache(Math.max(0, Math.floor(options.cacheSize ?? 0)));
   }
 
   /** Receipts held right now waiting for their map entry. */
@@ -383,7 +456,9 @@ export class ReceiptEngine implements UpstreamEvents {
       return CommandStatus.ESME_ROK;
     }
     try {
-      let entry = await this.#store.getReceiptMap(cid, key);
+      const cachedId = this.#cache.mapEntry(`${cid}\0${key}`, this.#clock.now());
+      let entry: { message_id: string } | null =
+        cachedId !== undefined ? { message_id: cachedId } : await this.#store.getReceiptMap(cid, key);
       if (entry === null) {
         const closedFor = this.#closed.get(`${cid}\0${key}`);
         if (closedFor !== undefined) {
@@ -413,7 +488,12 @@ export class ReceiptEngine implements UpstreamEvents {
 
   async #accepted(cid: string, given: MessageRecord, upstreamId: string): Promise<void> {
     const now = this.#clock.now();
-    const message = (await this.#store.getMessage(given.id)) ?? given;
+    // With the cache (this engine the only writer of sent parts), a part still `sending` as claimed is as the store
+    // has it, and a part accepted again (a split message_payload) is as this engine last wrote it.
+    const known = this.#cache.enabled
+      ? (this.#cache.message(given.id, now) ?? (given.status === 'sending' ? given : undefined))
+      : undefined;
+    const message = known ?? (await this.#store.getMessage(given.id)) ?? given;
     const key = submitRespIdKey(upstreamId, upstreamIdOptions(this.#settings(cid)));
     const done = message.status === 'final' || message.status === 'failed' || message.status === 'cancelled';
     const intermediate = !done && wantsEsmeReceipt(message, MessageState.ENROUTE);
@@ -441,7 +521,29 @@ export class ReceiptEngine implements UpstreamEvents {
     writes.push(
       this.#store.putReceiptMaps([{ cid, upstream_id: key, message_id: message.id, expires_at: now + this.#expiryMs }]),
     );
-    await Promise.all(writes);
+    try {
+      await Promise.all(writes);
+    } catch (error) {
+      this.#cache.dropMessage(message.id);
+      throw error;
+    }
+    if (this.#cache.enabled) {
+      if (!done) {
+        const charged = toMicros(message.charged) < toMicros(message.rate) ? message.rate : message.charged;
+        this.#cache.setMessage(
+          {
+            ...message,
+            status: 'sent',
+            upstream_id: upstreamId,
+            state: MessageState.ENROUTE,
+            charged,
+            updated_at: now,
+          },
+          now,
+        );
+      }
+      this.#cache.setMapEntry(`${cid}\0${key}`, message.id, now + this.#expiryMs);
+    }
     if (this.#events.active) {
       this.#events.emit({
         type: 'upstream',
@@ -473,6 +575,8 @@ export class ReceiptEngine implements UpstreamEvents {
 
   async #failed(cid: string, given: MessageRecord, outcome: Exclude<SubmitOutcome, { kind: 'accepted' }>) {
     const now = this.#clock.now();
+    // Rare: always read from the store, and whatever was cached of the part is no longer what it will be.
+    this.#cache.dropMessage(given.id);
     const message = (await this.#store.getMessage(given.id)) ?? given;
     // store.expireQueued marks a held part failed/EXPIRED itself and hands it over once: that part still owes its
     // refund and its failure receipt, so it is not an outcome for a part already closed.
@@ -574,7 +678,7 @@ export class ReceiptEngine implements UpstreamEvents {
 
   async #applyReceipt(cid: string, key: string, messageId: string, receipt: UpstreamReceipt): Promise<void> {
     const now = this.#clock.now();
-    const message = await this.#store.getMessage(messageId);
+    const message = this.#cache.message(messageId, now) ?? (await this.#store.getMessage(messageId));
     const final = isFinalState(receipt.state);
     if (message === null) {
       this.#log.warn('receipt_message_gone', { cid, upstream_id: receipt.id, message_id: messageId });
@@ -617,7 +721,15 @@ export class ReceiptEngine implements UpstreamEvents {
     writes.push(this.#store.updateMessages([{ id: messageId, patch }]));
     // One tick, so the store commits the receipt, the message and the map together.
     if (final) writes.push(this.#closeMap(cid, key, messageId));
-    await Promise.all(writes);
+    try {
+      await Promise.all(writes);
+    } catch (error) {
+      // Some of it may be kept, some not: the next receipt reads the store.
+      this.#cache.dropMessage(messageId);
+      throw error;
+    }
+    if (final) this.#cache.dropMessage(messageId);
+    else this.#cache.setMessage({ ...message, ...patch, updated_at: now }, now);
     if (this.#events.active) {
       this.#events.emit({
         type: 'receipt',
@@ -643,8 +755,9 @@ export class ReceiptEngine implements UpstreamEvents {
   }
 
   async #closeMap(cid: string, key: string, messageId: string): Promise<void> {
-    await this.#store.deleteReceiptMap(cid, key);
     const k = `${cid}\0${key}`;
+    this.#cache.dropMapEntry(k);
+    await this.#store.deleteReceiptMap(cid, key);
     this.#closed.delete(k);
     this.#closed.set(k, messageId);
     if (this.#closed.size > RECENTLY_CLOSED_MAX) {

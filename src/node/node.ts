@@ -134,6 +134,9 @@ export class GatewayNode {
       onMo: (cid, pdu) => this.mo.route(cid, pdu),
       httpOutbox: this.dlrOutbox,
       events: this.events,
+      // One node is the only writer of its sent parts, so their outcome and receipt need no store read. With leases
+      // (several nodes) a connector may move between nodes, and every receipt reads the store.
+      cacheSize: options.leases === undefined ? 50_000 : 0,
     });
     this.connectors = new ConnectorManager({
       store,
