@@ -1,6 +1,8 @@
-// How the Redis store lays out its records in hashes and back: a message part as a hash whose fields the scripts
-// move (status, cid, schedule and expiry times, owner) plus one JSON field `d` with what never changes; numbers as
-// JavaScript spells them (String/Number round-trip every double exactly); null as an absent field.
+// How the Redis store lays out its records and back. A message part is two keys: a hash of the fields the scripts
+// read or move (status, cid, schedule and expiry times, owner…), every value short so that Redis keeps the hash in
+// its compact listpack encoding, and a blob of what never moves (JSON, a newline, then short_message's bytes; JSON
+// never holds a raw newline). Numbers are spelled as JavaScript does (String/Number round-trip every double
+// exactly); null is an absent field.
 
 import type { DeliveryRecord, HttpDlr, MessageRecord, UserRecord } from '../model.js';
 import { fromMicros } from '../money.js';
@@ -43,8 +45,8 @@ const PATCH_FIELDS = {
   cid: 'cid',
 } as const satisfies Record<keyof MessagePatch, string>;
 
-/** The hash fields (name, value, …) of a new message part, without the queue score the accept script adds. */
-export function messageFields(m: MessageRecord): Array<string | Buffer> {
+/** A new message part as the accept script takes it: its blob, and its hash fields (name, value, …). */
+export function messageLayout(m: MessageRecord): { blob: Buffer; fields: string[] } {
   const d: Immutable = {
     id: m.id,
     route_order: m.route_order,
@@ -66,9 +68,12 @@ export function messageFields(m: MessageRecord): Array<string | Buffer> {
     tags: m.tags,
   };
   if (m.dlr !== undefined && m.dlr !== null) d.dlr = m.dlr;
-  const f: Array<string | Buffer> = [
-    'd',
-    JSON.stringify(d),
+  const json = JSON.stringify(d);
+  const blob = Buffer.allocUnsafe(Buffer.byteLength(json) + 1 + m.short_message.length);
+  const at = blob.write(json);
+  blob[at] = NEWLINE;
+  m.short_message.copy(blob, at + 1);
+  const f: string[] = [
     'uid',
     m.uid,
     'cid',
@@ -85,8 +90,6 @@ export function messageFields(m: MessageRecord): Array<string | Buffer> {
     String(m.charged),
     'rd',
     String(m.registered_delivery),
-    'sm',
-    m.short_message,
     'ua',
     String(m.updated_at),
     'dst',
@@ -96,8 +99,10 @@ export function messageFields(m: MessageRecord): Array<string | Buffer> {
   if (m.final_at !== null) f.push('fin', String(m.final_at));
   if (m.schedule_at !== null) f.push('sa', String(m.schedule_at));
   if (m.expires_at !== null) f.push('ea', String(m.expires_at));
-  return f;
+  return { blob, fields: f };
 }
+
+const NEWLINE = 0x0a;
 
 /** A patch as the patch script's arguments: id, field/value pairs to set, fields to delete (nulls). */
 export function patchArgs(id: string, patch: MessagePatch): Array<string> {
@@ -128,10 +133,12 @@ function numOrNull(h: Map<string, Buffer>, field: string): number | null {
   return v === undefined ? null : Number(v.toString());
 }
 
-/** A message part from its hash as a script returns it (a flat array of Buffers). */
+/** A message part as a script returns it: its hash's fields then `_b` and its blob (a flat array of Buffers). */
 export function parseMessage(flat: Buffer[]): MessageRecord {
   const h = pairs(flat);
-  const d = JSON.parse((h.get('d') as Buffer).toString()) as Immutable;
+  const blob = h.get('_b') as Buffer;
+  const nl = blob.indexOf(NEWLINE);
+  const d = JSON.parse(blob.toString('utf8', 0, nl)) as Immutable;
   const up = h.get('up');
   return {
     id: d.id,
@@ -150,7 +157,7 @@ export function parseMessage(flat: Buffer[]): MessageRecord {
     priority_flag: d.priority_flag,
     registered_delivery: num(h, 'rd'),
     data_coding: d.data_coding,
-    short_message: Buffer.from(h.get('sm') as Buffer),
+    short_message: Buffer.from(blob.subarray(nl + 1)),
     tlvs: d.tlvs === null ? null : Buffer.from(d.tlvs, 'base64'),
     part: d.part,
     schedule_at: numOrNull(h, 'sa'),

@@ -166,12 +166,17 @@ describe('redis store', { skip: skip ?? false }, () => {
       await closeAll([a, b]);
     });
 
-    it('keeps money as integer micro-units in Redis', async () => {
+    it('keeps money as integer micro-units and a part’s hash compact in Redis', async () => {
       const [a] = await nodes(1);
       await a.createUser(userFixture('u-micro', { balance: 0.3 }));
       await a.charge('u-micro', { amount: 0.1, smsCount: 0 });
       const raw = new Redis((redis as TestRedis).url);
       assert.equal(await raw.hget(`${a.prefix}user:u-micro`, 'b'), '200000');
+      // A part's hash keeps only short values, so Redis stores it in its compact encoding (memory per part).
+      const m = messageFixture('u-micro', 'c-micro', { short_message: Buffer.alloc(254, 0x41) });
+      await a.acceptMessages([m]);
+      assert.match(String(await raw.object('ENCODING', `${a.prefix}m:${m.id}`)), /^(listpack|ziplist)$/);
+      assert.deepEqual((await a.getMessage(m.id))?.short_message, m.short_message);
       await raw.quit();
       await a.close();
     });

@@ -46,7 +46,7 @@ import {
   type StoreChange,
 } from '../store.js';
 import {
-  messageFields,
+  messageLayout,
   parseDelivery,
   parseMessage,
   parsePayload,
@@ -422,7 +422,7 @@ export class RedisStore implements Store {
     if (records.length === 0) return;
     const args: Array<string | Buffer> = [String(records.length)];
     for (const m of records) {
-      const fields = messageFields(m);
+      const { blob, fields } = messageLayout(m);
       const priority = Math.min(255, Math.max(0, Math.trunc(m.priority_flag) || 0));
       args.push(
         m.id,
@@ -434,6 +434,7 @@ export class RedisStore implements Store {
         m.cid,
         m.schedule_at === null ? '' : String(m.schedule_at),
         m.expires_at === null ? '' : String(m.expires_at),
+        blob,
         String(fields.length / 2),
       );
       for (const f of fields) args.push(f);
@@ -443,9 +444,13 @@ export class RedisStore implements Store {
   }
 
   async getMessage(id: string): Promise<MessageRecord | null> {
-    const h = await this.#read((c) => c.hgetallBuffer(this.#k(`m:${id}`)));
-    if (h.d === undefined) return null;
-    return parseMessage(Object.entries(h).flatMap(([k, v]) => [Buffer.from(k), v]));
+    const [h, blob] = await this.#read((c) =>
+      Promise.all([c.hgetallBuffer(this.#k(`m:${id}`)), c.getBuffer(this.#k(`b:${id}`))]),
+    );
+    if (blob === null || h.status === undefined) return null;
+    const flat = Object.entries(h).flatMap(([k, v]) => [Buffer.from(k), v]);
+    flat.push(Buffer.from('_b'), blob);
+    return parseMessage(flat);
   }
 
   async updateMessage(id: string, patch: MessagePatch): Promise<MessageRecord | null> {

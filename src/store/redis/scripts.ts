@@ -12,7 +12,9 @@
 //   P groups (hash gid → 1|0)      P gusers:<gid> (set of uids)    P users (set)      P usernames (hash → uid)
 //   P user:<uid> (hash: j = record JSON without the moving quotas, un, gid, b = balance µ, s = sms_count; absent = null)
 //   P conns (hash cid → JSON)      P connstarted (hash cid → 1|0)  P mtroutes / P moroutes (hash order → JSON)
-//   P routesver (counter)          P seq (acceptance counter)      P m:<id> (hash: one message part)
+//   P routesver (counter)          P seq (acceptance counter)
+//   P m:<id> (hash: what moves in a message part, every value short so Redis keeps it in its compact encoding)
+//   P b:<id> (string: the part's immutable fields as JSON, a newline, then short_message's bytes)
 //   P q:<cid> (zset: due queued parts, score = (255 − priority)·2^44 + acceptance seq)
 //   P qs:<cid> (zset: scheduled queued parts by schedule_at)        P depth (hash cid → queued parts)
 //   P qexp (zset: queued parts by expires_at)                        P infl (zset: parts being sent, by claim deadline)
@@ -30,6 +32,13 @@ end
 local function fmt(n) return string.format('%.0f', n) end
 local function publish(kind, id)
   redis.call('PUBLISH', P .. 'changes', cjson.encode({ kind = kind, id = id }))
+end
+-- A part as the store reads it: its hash's fields, then '_b' and its blob (immutable JSON, newline, short_message).
+local function record(id)
+  local h = redis.call('HGETALL', P .. 'm:' .. id)
+  h[#h + 1] = '_b'
+  h[#h + 1] = redis.call('GET', P .. 'b:' .. id)
+  return h
 end
 -- Removes a part from the queue structures its status puts it in.
 local function unindex(id, st, cid)
@@ -220,7 +229,7 @@ return 'ok'`,
 
   // ------------------------------------------------------------------------------------------ messages
   // ARGV: n, then per part: id, priority, submitted_at, uid, destination, status, cid, schedule_at ('' = none),
-  // expires_at ('' = none), field count f, 2f field/value strings. All or nothing: a taken id refuses the whole call.
+  // expires_at ('' = none), blob, field count f, 2f field/value strings. All or nothing: a taken id refuses the whole call.
   // Acceptance order comes from one counter, so it is global across nodes. The hot path of the gateway: the queue
   // entries are written from the arguments (no read back), depths are added once per connector per call.
   sgAccept: `
@@ -230,9 +239,9 @@ for i = 1, n do
   local id = ARGV[pos]
   if seen[id] or redis.call('EXISTS', P .. 'm:' .. id) == 1 then return { 'conflict', id } end
   seen[id] = true
-  local f = tonumber(ARGV[pos + 9])
+  local f = tonumber(ARGV[pos + 10])
   parts[i] = pos
-  pos = pos + 10 + 2 * f
+  pos = pos + 11 + 2 * f
 end
 local last = redis.call('INCRBY', P .. 'seq', n)
 local depth = {}
@@ -244,7 +253,8 @@ for i = 1, n do
   local rs = fmt((255 - tonumber(ARGV[p + 1])) * 17592186044416 + seq)
   -- History member: the zero-padded acceptance seq orders parts of one submitted_at (same score) by acceptance.
   local hm = string.format('%016.0f', seq) .. ':' .. id
-  redis.call('HSET', k, 'rs', rs, 'hm', hm, 'sub', sub, unpack(ARGV, p + 10, p + 9 + 2 * tonumber(ARGV[p + 9])))
+  redis.call('HSET', k, 'rs', rs, 'hm', hm, 'sub', sub, unpack(ARGV, p + 11, p + 10 + 2 * tonumber(ARGV[p + 10])))
+  redis.call('SET', P .. 'b:' .. id, ARGV[p + 9])
   if st == 'queued' then
     if ARGV[p + 7] ~= '' then redis.call('ZADD', P .. 'qs:' .. cid, ARGV[p + 7], id)
     else redis.call('ZADD', P .. 'q:' .. cid, rs, id) end
@@ -288,7 +298,7 @@ for i = 1, n do
       index(id)
     end
     donemark(id)
-    if want then last = redis.call('HGETALL', k) end
+    if want then last = record(id) end
   end
 end
 return last`,
@@ -317,7 +327,7 @@ for i = 1, #popped, 2 do
   redis.call('ZREM', P .. 'qexp', id)
   redis.call('ZADD', P .. 'infl', dl, id)
   n = n + 1
-  out[n] = redis.call('HGETALL', k)
+  out[n] = record(id)
 end
 if n > 0 and redis.call('HINCRBY', P .. 'depth', cid, -n) <= 0 then redis.call('HDEL', P .. 'depth', cid) end
 return out`,
@@ -357,7 +367,7 @@ if v[2] ~= 'queued' then return 'not_queued' end
 unindex(ARGV[6], 'queued', v[3])
 redis.call('HSET', k, 'status', 'cancelled', 'state', ARGV[7], 'fin', ARGV[2], 'ua', ARGV[2])
 donemark(ARGV[6])
-return redis.call('HGETALL', k)`,
+return record(ARGV[6])`,
 
   sgReplace: `
 local k = P .. 'm:' .. ARGV[6]
@@ -366,11 +376,14 @@ if not v[1] then return 'not_found' end
 if v[1] ~= ARGV[5] then return 'not_owner' end
 if v[2] ~= 'queued' then return 'not_queued' end
 unindex(ARGV[6], 'queued', v[3])
-redis.call('HSET', k, 'sm', ARGV[7], 'rd', ARGV[8], 'ua', ARGV[2])
+local bk = P .. 'b:' .. ARGV[6]
+local blob = redis.call('GET', bk)
+redis.call('SET', bk, string.sub(blob, 1, string.find(blob, '\\n', 1, true)) .. ARGV[7])
+redis.call('HSET', k, 'rd', ARGV[8], 'ua', ARGV[2])
 if ARGV[9] == '' then redis.call('HDEL', k, 'sa') else redis.call('HSET', k, 'sa', ARGV[9]) end
 if ARGV[10] == '' then redis.call('HDEL', k, 'ea') else redis.call('HSET', k, 'ea', ARGV[10]) end
 index(ARGV[6])
-return redis.call('HGETALL', k)`,
+return record(ARGV[6])`,
 
   // ARGV: now, EXPIRED state.
   sgExpireQueued: `
@@ -382,7 +395,7 @@ for _, id in ipairs(redis.call('ZRANGEBYSCORE', P .. 'qexp', '-inf', ARGV[5])) d
     unindex(id, 'queued', v[2])
     redis.call('HSET', k, 'status', 'failed', 'state', ARGV[6], 'fin', ARGV[5], 'ua', ARGV[5])
     donemark(id)
-    out[#out + 1] = redis.call('HGETALL', k)
+    out[#out + 1] = record(id)
   else
     redis.call('ZREM', P .. 'qexp', id)
   end
@@ -463,7 +476,7 @@ for _, id in ipairs(ids) do
     redis.call('ZREM', P .. 'hu:' .. v[1], v[3])
     redis.call('ZREM', P .. 'hd:' .. v[2], v[3])
     redis.call('ZREM', P .. 'hall', v[3])
-    redis.call('DEL', k)
+    redis.call('DEL', k, P .. 'b:' .. id)
     local ek = P .. 'ev:' .. id
     removed = removed + 1 + redis.call('LLEN', ek)
     redis.call('DEL', ek)
