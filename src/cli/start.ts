@@ -350,12 +350,21 @@ async function provisionDemo(store: Store, io: StartIo, log: Logger): Promise<vo
     if (!(await store.listMtRoutes()).some((r) => r.order === 0)) {
       await store.putMtRoute({ order: 0, type: 'default', connectors: ['sim'], filters: [], rate: 0 });
     }
+    // MO (the simulator makes some when its mo_every_secs is set) go to the demo user's receiver binds.
+    if (!(await store.listMoRoutes()).some((r) => r.order === 0)) {
+      await store.putMoRoute({
+        order: 0,
+        type: 'default',
+        targets: [{ kind: 'smpps', username: 'demo' }],
+        filters: [],
+      });
+    }
   } catch (error) {
     if (error instanceof StoreUnavailableError) throw error;
     throw new Error(`demo provisioning failed: ${(error as Error).message}`, { cause: error });
   }
   io.stdout.write(
-    'demo provisioned: bind with system_id "demo", password "demo"; the default route leads to connector "sim"\n',
+    'demo provisioned: bind with system_id "demo", password "demo"; the default route leads to connector "sim", and MO come back to "demo"\n',
   );
   log.info('demo_provisioned', { username: 'demo', connector: 'sim' });
 }
