@@ -406,6 +406,12 @@ export class ReceiptEngine implements UpstreamEvents {
   readonly #held = new Map<string, Set<HeldReceipt>>();
   /** Map keys closed by a final receipt, oldest first: a later duplicate is ignored without a wait. */
   readonly #closed = new Map<string, string>();
+  /**
+   * The same keys in closing order, a ring: the oldest is found by position. (Taking a Map's first key after many
+   * deletions from its front walks every deleted slot until the table is rebuilt, thousands per receipt.)
+   */
+  readonly #closedRing: string[] = [];
+  #closedNext = 0;
   /** Parts handed over as expired by the store and already closed here (a second hand-over changes nothing). */
   readonly #expiredDone = new Set<string>();
   readonly #cache: SentCache;
@@ -459,6 +465,7 @@ export class ReceiptEngine implements UpstreamEvents {
       const cachedId = this.#cache.mapEntry(`${cid}\0${key}`, this.#clock.now());
       let entry: { message_id: string } | null =
         cachedId !== undefined ? { message_id: cachedId } : await this.#store.getReceiptMap(cid, key);
+      let quick = false;
       if (entry === null) {
         const closedFor = this.#closed.get(`${cid}\0${key}`);
         if (closedFor !== undefined) {
@@ -466,6 +473,7 @@ export class ReceiptEngine implements UpstreamEvents {
           return CommandStatus.ESME_ROK;
         }
         entry = await this.#waitForMap(cid, key);
+        quick = true;
       }
       if (entry === null) {
         this.#log.warn('receipt_unmatched', {
@@ -477,7 +485,7 @@ export class ReceiptEngine implements UpstreamEvents {
         return CommandStatus.ESME_ROK;
       }
       const messageId = entry.message_id;
-      await this.#serial(messageId, () => this.#applyReceipt(cid, key, messageId, receipt));
+      await this.#serial(messageId, () => this.#applyReceipt(cid, key, messageId, receipt, quick));
       return CommandStatus.ESME_ROK;
     } catch (error) {
       // Nothing kept: the SMSC must keep the receipt and send it again.
@@ -676,7 +684,13 @@ export class ReceiptEngine implements UpstreamEvents {
     }
   }
 
-  async #applyReceipt(cid: string, key: string, messageId: string, receipt: UpstreamReceipt): Promise<void> {
+  async #applyReceipt(
+    cid: string,
+    key: string,
+    messageId: string,
+    receipt: UpstreamReceipt,
+    quick: boolean,
+  ): Promise<void> {
     const now = this.#clock.now();
     const message = this.#cache.message(messageId, now) ?? (await this.#store.getMessage(messageId));
     const final = isFinalState(receipt.state);
@@ -750,6 +764,7 @@ export class ReceiptEngine implements UpstreamEvents {
       stat: receiptStateName(receipt.state),
       err: receipt.errorCode,
       forwarded: wanted,
+      ...(quick ? { quick: true } : {}),
     });
     if (wanted) this.#onQueued(message.uid);
   }
@@ -758,12 +773,13 @@ export class ReceiptEngine implements UpstreamEvents {
     const k = `${cid}\0${key}`;
     this.#cache.dropMapEntry(k);
     await this.#store.deleteReceiptMap(cid, key);
-    this.#closed.delete(k);
-    this.#closed.set(k, messageId);
-    if (this.#closed.size > RECENTLY_CLOSED_MAX) {
-      const oldest = this.#closed.keys().next().value;
+    if (!this.#closed.has(k)) {
+      const oldest = this.#closedRing[this.#closedNext];
       if (oldest !== undefined) this.#closed.delete(oldest);
+      this.#closedRing[this.#closedNext] = k;
+      this.#closedNext = (this.#closedNext + 1) % RECENTLY_CLOSED_MAX;
     }
+    this.#closed.set(k, messageId);
   }
 
   /** Queues one HTTP API receipt in the outbox; without an outbox the receipt cannot go anywhere, and says so. */
@@ -839,9 +855,12 @@ export class ReceiptEngine implements UpstreamEvents {
           }
           set.add(held);
         });
-        const entry = await this.#store.getReceiptMap(cid, key);
+        // Woken by submitted() on this node: the entry it just wrote is in the cache.
+        const cachedId = this.#cache.mapEntry(k, this.#clock.now());
+        const entry = cachedId !== undefined ? { message_id: cachedId } : await this.#store.getReceiptMap(cid, key);
         if (entry !== null) {
-          this.#log.info('receipt_quick_matched', { cid, upstream_id: key, message_id: entry.message_id });
+          // The receipt's own line says it was quick; this one is for tracing only.
+          this.#log.debug('receipt_quick_matched', { cid, upstream_id: key, message_id: entry.message_id });
           return entry;
         }
       }
