@@ -212,12 +212,16 @@ describe('redis store', { skip: skip ?? false }, () => {
           }
         }
         assert.equal(balance, 4, 'the acknowledged charge survived, the refused one was not applied');
-        // Scripts work again although the restarted server forgot them (NOSCRIPT falls back to EVAL).
-        assert.deepEqual(await store.charge('u-down', { amount: 1, smsCount: 0 }), {
-          ok: true,
-          balance: 3,
-          sms_count: null,
-        });
+        // Scripts work again although the restarted server forgot them (NOSCRIPT falls back to EVAL), also when
+        // several different ones leave in one pipeline.
+        const [charged] = await Promise.all([
+          store.charge('u-down', { amount: 1, smsCount: 0 }),
+          store.credit('u-down', { amount: 0, smsCount: 0 }),
+          store.acceptMessages([messageFixture('u-down', 'c-down')]),
+          store.enqueueDeliveries([{ uid: 'u-down', kind: 'mo', payload: {}, created_at: 0, expires_at: 1e15 }]),
+        ]);
+        assert.deepEqual(charged, { ok: true, balance: 3, sms_count: null });
+        assert.equal(await store.queueDepth('c-down'), 1);
       } finally {
         await store.close();
         await own.stop();
