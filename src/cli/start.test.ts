@@ -145,6 +145,10 @@ describe('smppgate start', () => {
         queues: Record<string, number>;
       };
       assert.equal(stats.queues.up1, 2, 'both accepted messages are still queued for their connector');
+      const scrape = await fetch(`${url2}/metrics`, { headers: { authorization: `Bearer ${TOKEN}` } });
+      assert.equal(scrape.status, 200);
+      assert.match(await scrape.text(), /^smppgate_queue_depth\{connector="up1"\} 2$/m);
+      assert.equal((await fetch(`${url2}/metrics`)).status, 401, 'metrics need the admin token');
       assert.equal(await second.stop(), 0);
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -19,6 +19,7 @@ import { createUuidV7Generator } from '../gateway/gateway.js';
 import { createMessageIdGenerator } from '../gateway/messageId.js';
 import { hashPassword } from '../gateway/password.js';
 import { type Logger, loggerFromSettings } from '../log/index.js';
+import { createMetrics, createMetricsHandler, instrumentStore, StoreTimings } from '../metrics/index.js';
 import { GatewayNode } from '../node/node.js';
 import {
   defaultMtMessagingCredential,
@@ -154,8 +155,10 @@ export async function runStart(argv: string[], io: StartIo = { stdout: process.s
 
   const s = settings.smppServer;
   const tls = loadTlsCredentials(loaded);
+  // Store call latencies for the metrics: a thin timing wrapper around the store the node uses.
+  const storeTimings = new StoreTimings();
   const node = new GatewayNode({
-    store,
+    store: instrumentStore(store, storeTimings),
     logger: log,
     dlrExpirySecs: s.dlr_expiry,
     historyRetentionSecs: settings.store.history_retention,
@@ -216,7 +219,18 @@ export async function runStart(argv: string[], io: StartIo = { stdout: process.s
     token,
     logger: log.child({ component: 'dashboard' }),
   });
+  const metrics = createMetrics({
+    server: node.server,
+    pipeline: node.gateway.pipeline,
+    store: node.store,
+    events: node.events,
+    connectors: node.connectors,
+    delivery: node.delivery,
+    storeTimings,
+  });
+  const onMetrics = createMetricsHandler({ metrics, token, logger: log.child({ component: 'metrics' }) });
   const admin = createHttpServer((req, res) => {
+    if (onMetrics(req, res)) return;
     if (!dashboard(req, res)) adminApi(req, res);
   });
   const h = settings.httpApi;
@@ -302,6 +316,7 @@ export async function runStart(argv: string[], io: StartIo = { stdout: process.s
   await closeHttpApi();
   await node.close();
   dashboard.close(); // ends its event streams, which admin.close() would otherwise wait for
+  metrics.close();
   await new Promise<void>((resolve) => admin.close(() => resolve()));
   await store.close();
   log.info('stopped', { signal });

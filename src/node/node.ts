@@ -233,6 +233,9 @@ export class GatewayNode {
         started_at: this.startedAt,
         smpps: this.server.counters.snapshot(),
         counters: this.gateway.stats(),
+        users: Object.fromEntries(
+          this.server.counters.userIds().map((id) => [id, this.server.counters.user(id).snapshot()]),
+        ),
       }),
       onAccountsChanged: () => this.gateway.onAccountsChanged(),
       onConnectorChanged: (cid) => {
