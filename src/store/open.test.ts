@@ -46,6 +46,17 @@ describe('openStore', () => {
       assert.equal(store.nodeId, 'n1');
       await store.createGroup({ gid: 'g', enabled: true });
       assert.deepEqual(await store.listGroups(), [{ gid: 'g', enabled: true }]);
+      await assert.rejects(
+        openStore(settings({ backend: 'redis', url: redis.url, key_prefix: 'pfx:' }), {
+          nodeId: 'n1',
+          nodeLeaseMs: 200,
+        }),
+        (error: Error) => {
+          assert.equal(error.name, 'StoreConflictError');
+          assert.match(error.message, /^\[gateway\] node_id: node id "n1" is in use by another running node/);
+          return true;
+        },
+      );
       await store.close();
     } finally {
       await redis.stop();

@@ -111,10 +111,35 @@ describe('redis store', { skip: skip ?? false }, () => {
       await a.acceptMessages(Array.from({ length: 3 }, () => messageFixture('u-rec', 'c-rec')));
       await a.claimMessages('c-rec', 1, Date.now());
       await b.claimMessages('c-rec', 1, Date.now());
+      await a.close(); // node-0 stops (or dies) and starts again with its id
       const restarted = await openRedisStore({ url: (redis as TestRedis).url, keyPrefix: a.prefix, nodeId: 'node-0' });
       assert.equal(await restarted.recoverInFlight(), 1, 'node-0’s own part only');
       assert.equal(await restarted.queueDepth('c-rec'), 2);
-      await closeAll([a, b, restarted]);
+      await closeAll([b, restarted]);
+    });
+
+    it('refuses a second running node with the same id, and frees the id at close or after a dead node’s lease', async () => {
+      const url = (redis as TestRedis).url;
+      const keyPrefix = `n${prefixes++}:`;
+      const first = await openRedisStore({ url, keyPrefix, nodeId: 'twin', nodeLeaseMs: 300 });
+      const started = Date.now();
+      await assert.rejects(openRedisStore({ url, keyPrefix, nodeId: 'twin', nodeLeaseMs: 300 }), (error: Error) => {
+        assert.equal(error.name, 'StoreConflictError');
+        assert.match(error.message, /node id "twin" is in use by another running node/);
+        return true;
+      });
+      assert.ok(Date.now() - started >= 300, 'it waited one lease time for a dead holder to lapse');
+      const other = await openRedisStore({ url, keyPrefix: `${keyPrefix}x:`, nodeId: 'twin', nodeLeaseMs: 300 });
+      await other.close(); // another gateway (another prefix) may use the same id
+      await first.close();
+      const again = await openRedisStore({ url, keyPrefix, nodeId: 'twin', nodeLeaseMs: 300 });
+      await again.close();
+      // A node that died stopped renewing: its id is free once its lease lapses, and the new node waits for that.
+      const raw = new Redis(url);
+      await raw.set(`${keyPrefix}node:twin`, 'a-dead-node', 'PX', 200);
+      const afterDeath = await openRedisStore({ url, keyPrefix, nodeId: 'twin', nodeLeaseMs: 300 });
+      await afterDeath.close();
+      await raw.quit();
     });
 
     it('takes a connector’s parts back from its previous holder at once when its lease moves', async () => {

@@ -9,6 +9,7 @@
 // Failures: while Redis is unreachable every call fails at once with StoreUnavailableError (no offline queue, no
 // resend: a script is never run twice); ioredis reconnects by itself and the store works again once Redis is back.
 
+import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { Redis } from 'ioredis';
 import { StoreConflictError, StoreInUseError, StoreNotFoundError, StoreUnavailableError } from '../errors.js';
@@ -77,6 +78,12 @@ export interface RedisStoreOptions {
   commandTimeoutMs?: number;
   /** How long the first connection may take (default 5000 ms). */
   connectTimeoutMs?: number;
+  /**
+   * The node id is held as a lease (`<prefix>node:<id>`) renewed every third of this, so that a second node started
+   * with the same id is refused instead of sharing claims and connector leases with the first. A node that died
+   * frees its id after this long; one that closed frees it at once. Default 10 000 ms.
+   */
+  nodeLeaseMs?: number;
   /** Receipt-map keys live this long past their expiry unless expireReceiptMaps drops them first (default 1 h). */
   receiptMapGraceMs?: number;
   /** The clock for `updated_at` stamps. */
@@ -159,8 +166,29 @@ export async function openRedisStore(options: RedisStoreOptions): Promise<RedisS
   for (const name of Object.keys(SCRIPTS) as ScriptName[]) {
     client.defineCommand(name, { numberOfKeys: 0, lua: scriptSource(name) });
   }
-  return new RedisStore(client, options);
+  client.defineCommand('sgNodeHold', { numberOfKeys: 1, lua: NODE_HOLD });
+  client.defineCommand('sgNodeFree', { numberOfKeys: 1, lua: NODE_FREE });
+  const store = new RedisStore(client, options);
+  try {
+    await store.holdNodeId();
+  } catch (error) {
+    client.disconnect();
+    throw error;
+  }
+  return store;
 }
+
+/** Takes or extends the node-id lease when free or ours (KEYS[1] = the lease, ARGV = token, ttl). */
+const NODE_HOLD = `
+local v = redis.call('GET', KEYS[1])
+if v and v ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+return 1`;
+
+/** Drops the node-id lease when ours. */
+const NODE_FREE = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
+return 1`;
 
 /** The Redis backend of {@link Store}. */
 export class RedisStore implements Store {
@@ -174,6 +202,9 @@ export class RedisStore implements Store {
   readonly #grace: string;
   readonly #now: () => number;
   readonly #listeners = new Set<(change: StoreChange) => void>();
+  readonly #nodeLeaseMs: number;
+  readonly #nodeToken = randomUUID();
+  #nodeTimer: NodeJS.Timeout | null = null;
   #subscriber: Redis | null = null;
   #closed = false;
 
@@ -186,6 +217,34 @@ export class RedisStore implements Store {
     this.#claimTimeout = String(Math.max(1, Math.floor(options.claimTimeoutMs ?? 120_000)));
     this.#grace = String(Math.max(0, Math.floor(options.receiptMapGraceMs ?? 3_600_000)));
     this.#now = options.now ?? Date.now;
+    this.#nodeLeaseMs = Math.max(100, Math.floor(options.nodeLeaseMs ?? 10_000));
+  }
+
+  /**
+   * Takes this node's id lease, waiting up to one lease time for a dead holder's to lapse; StoreConflictError when
+   * another running node holds it. Then renews it every third of the lease time until close.
+   */
+  async holdNodeId(): Promise<void> {
+    const deadline = Date.now() + this.#nodeLeaseMs + 500;
+    while (!(await this.#nodeHold())) {
+      if (Date.now() >= deadline) {
+        throw new StoreConflictError(
+          `node id "${this.nodeId}" is in use by another running node; every node sharing a store needs its own`,
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, Math.min(250, this.#nodeLeaseMs / 4)));
+    }
+    this.#nodeTimer = setInterval(() => {
+      // A failure (Redis away) is retried at the next tick; the lease is taken again once it is free.
+      this.#nodeHold().catch(() => {});
+    }, this.#nodeLeaseMs / 3);
+    this.#nodeTimer.unref();
+  }
+
+  async #nodeHold(): Promise<boolean> {
+    const hold = this.#scripts.sgNodeHold as unknown as (key: string, token: string, ttl: string) => Promise<number>;
+    const r = await hold.call(this.#client, this.#k(`node:${this.nodeId}`), this.#nodeToken, String(this.#nodeLeaseMs));
+    return Number(r) === 1;
   }
 
   /** Runs a script with the common arguments (prefix, clock, claim timeout, node id) before its own. */
@@ -779,9 +838,12 @@ export class RedisStore implements Store {
     this.#closed = true;
     this.#listeners.clear();
     this.#subscriber?.disconnect();
+    if (this.#nodeTimer !== null) clearInterval(this.#nodeTimer);
     try {
       // The PING joins the auto-pipeline after every call already made, so its answer means they were all answered.
       await this.#client.ping();
+      const free = this.#scripts.sgNodeFree as unknown as (key: string, token: string) => Promise<number>;
+      await free.call(this.#client, this.#k(`node:${this.nodeId}`), this.#nodeToken);
       await this.#client.quit();
     } catch {
       this.#client.disconnect();
