@@ -37,7 +37,10 @@ export interface TlsListenOptions {
   minVersion?: SecureVersion;
 }
 
-/** Slow-down of failed binds from one address: the n-th failure in a row waits min(baseMs·2^(n-2), maxMs). */
+/**
+ * Slow-down of failed binds, kept per address AND per system_id: the n-th failure in a row waits
+ * min(baseMs·2^(n-2), maxMs), n being the larger of the address's and the system_id's counts.
+ */
 export interface BindSlowdownOptions {
   /** Delay of the second failure in a row (the first is answered at once); 0 disables. Default 1,000 ms. */
   baseMs?: number;
@@ -45,7 +48,7 @@ export interface BindSlowdownOptions {
   maxMs?: number;
   /** An address with no failure for this long starts afresh. Default 10 minutes. */
   forgetMs?: number;
-  /** Addresses remembered at most (oldest forgotten first). Default 100,000. */
+  /** Addresses remembered at most, and as many system_ids (oldest forgotten first). Default 100,000. */
   maxAddresses?: number;
 }
 
@@ -104,6 +107,8 @@ export class SmppServer<P extends ServerPrincipal = ServerPrincipal> {
   readonly #bound = new Map<string, SmppSession<P>[]>();
   readonly #rr = new Map<string, number>();
   readonly #failures = new Map<string, FailureRecord>();
+  // Per system_id as well: an attacker spreading guesses for one user over many addresses is slowed all the same.
+  readonly #userFailures = new Map<string, FailureRecord>();
   readonly #maxConnections: number;
   #tcp: net.Server | undefined;
   #tls: tls.Server | undefined;
@@ -282,9 +287,14 @@ export class SmppServer<P extends ServerPrincipal = ServerPrincipal> {
     const address = request.peerAddress;
     if (result.status === 0) {
       this.#failures.delete(address);
+      this.#userFailures.delete(request.system_id);
       return result;
     }
-    const delay = this.#recordFailure(address);
+    // Only failures are held, so a slowed-down user with the right password still binds at once (no lock-out).
+    const delay = Math.max(
+      this.#recordFailure(this.#failures, address),
+      this.#recordFailure(this.#userFailures, request.system_id),
+    );
     if (delay > 0) {
       this.#log.info('bind_slowdown', { peer: address, system_id: request.system_id, delay_ms: delay });
       await new Promise<void>((resolve) => this.#clock.setTimeout(resolve, delay));
@@ -292,28 +302,28 @@ export class SmppServer<P extends ServerPrincipal = ServerPrincipal> {
     return result;
   }
 
-  /** Counts a failed bind from `address`; returns how long to hold its answer. */
-  #recordFailure(address: string): number {
+  /** Counts a failed bind under `key` (an address or a system_id) in `failures`; returns how long to hold it. */
+  #recordFailure(failures: Map<string, FailureRecord>, key: string): number {
     const o = this.#options.bindSlowdown ?? {};
     const base = o.baseMs ?? 1000;
     const max = o.maxMs ?? 8000;
     const forget = o.forgetMs ?? 600_000;
     const now = this.#clock.now();
-    let rec = this.#failures.get(address);
+    let rec = failures.get(key);
     if (rec !== undefined && now - rec.lastAt > forget) rec = undefined;
     if (rec === undefined) {
       rec = { count: 0, lastAt: now };
       const cap = o.maxAddresses ?? 100_000;
-      if (this.#failures.size >= cap) {
-        const oldest = this.#failures.keys().next();
-        if (!oldest.done) this.#failures.delete(oldest.value);
+      if (failures.size >= cap) {
+        const oldest = failures.keys().next();
+        if (!oldest.done) failures.delete(oldest.value);
       }
     } else {
-      this.#failures.delete(address); // re-insert: the map stays ordered by last failure
+      failures.delete(key); // re-insert: the map stays ordered by last failure
     }
     rec.count++;
     rec.lastAt = now;
-    this.#failures.set(address, rec);
+    failures.set(key, rec);
     return rec.count <= 1 ? 0 : Math.min(max, base * 2 ** (rec.count - 2));
   }
 
