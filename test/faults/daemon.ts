@@ -1,7 +1,7 @@
 // The real composition root (`smppgate start`) run in-process on a temp config, for the fault tests that need the
 // admin API and the log file as an operator has them; and a raw HTTP client that sends exactly what it is given.
 
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,6 +24,8 @@ export interface Daemon {
   started: StartedGateway;
   dir: string;
   logFile: string;
+  /** The log file's text as it was when stop() finished (the folder is removed then). */
+  finalLog: string;
   stop(): Promise<number>;
 }
 
@@ -35,7 +37,8 @@ export async function startDaemon(options: { smppExtra?: string; extra?: string 
   writeFileSync(
     config,
     `[smpp-server]\nid = "smpps_f"\nbind = 127.0.0.1\nport = 0\nlog_file = ${logFile}\n${options.smppExtra ?? 'log_level = WARNING\n'}\n` +
-      `[store]\npath = ${join(dir, 'data')}\n\n[admin]\nbind = 127.0.0.1\nport = 0\ntoken = ${ADMIN_TOKEN}\n${options.extra ?? ''}`,
+      `[store]\npath = ${join(dir, 'data')}\n\n[admin]\nbind = 127.0.0.1\nport = 0\ntoken = ${ADMIN_TOKEN}\n\n` +
+      `[http-api]\nbind = 127.0.0.1\nport = 0\n${options.extra ?? ''}`,
   );
   let stop!: (signal: string) => void;
   const stopSignal = new Promise<string>((resolve) => {
@@ -57,17 +60,20 @@ export async function startDaemon(options: { smppExtra?: string; extra?: string 
     ready,
     exit.then((code) => Promise.reject(new Error(`smppgate start exited ${code}: ${stderr.text}`))),
   ]);
-  return {
+  const daemon: Daemon = {
     started,
     dir,
     logFile,
+    finalLog: '',
     stop: async () => {
       stop('SIGTERM');
       const code = await exit;
+      daemon.finalLog = existsSync(logFile) ? readFileSync(logFile, 'utf8') : '';
       rmSync(dir, { recursive: true, force: true });
       return code;
     },
   };
+  return daemon;
 }
 
 /** An HTTP answer as received. */
