@@ -126,6 +126,8 @@ function closedError(): StoreUnavailableError {
 
 /** Opens the Redis store: connects, checks the server (Redis ≥ 6.2) and loads the scripts. */
 export async function openRedisStore(options: RedisStoreOptions): Promise<RedisStore> {
+  let opened = false;
+  let lastError: unknown;
   const client = new Redis(options.url, {
     lazyConnect: true,
     // RESP2: the script replies' shapes are the classic ones whatever the client's RESP3 mapping does.
@@ -142,8 +144,6 @@ export async function openRedisStore(options: RedisStoreOptions): Promise<RedisS
     // No retry before the first connection (the open fails with the reason); after it, reconnect for ever.
     retryStrategy: (times) => (opened ? Math.min(50 * 2 ** Math.min(times, 10), 1000) : null),
   });
-  let opened = false;
-  let lastError: unknown;
   client.on('error', (error: unknown) => {
     // ioredis reports every failed reconnect here; the calls themselves fail with StoreUnavailableError.
     lastError = error;
