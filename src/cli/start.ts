@@ -4,6 +4,7 @@
 
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { hostname } from 'node:os';
 import { createAdminApi } from '../api/admin/api.js';
 import { createDashboard, createDashboardSource, createDashboardTally, ErrorRing } from '../api/dashboard/index.js';
 import { createHttpApi, openAccessLog } from '../api/httpApi/index.js';
@@ -27,7 +28,9 @@ import {
   type Store,
   StoreUnavailableError,
 } from '../store/index.js';
-import { openSqliteStore } from '../store/sqlite/sqliteStore.js';
+import { openStore } from '../store/open.js';
+import { createRedisLeases, type RedisLeases } from '../store/redis/leases.js';
+import { redactUrl } from '../store/redis/redisStore.js';
 import { VERSION } from '../version.js';
 
 const HELP = `Usage: smppgate start [--config FILE] [--demo]
@@ -129,26 +132,28 @@ export async function runStart(argv: string[], io: StartIo = { stdout: process.s
   if (!loaded.fromFile) log.info('config_defaults', { reason: parsed.config ?? 'no --config given' });
 
   const settings = loaded.settings;
-  if (settings.store.backend !== 'sqlite') {
-    io.stderr.write(
-      `smppgate start: [store] backend: "${settings.store.backend}" is not available in this version; use sqlite\n`,
-    );
-    await log.close();
-    return 2;
-  }
-
+  // Redis: this node's id owns its claims and connector leases; every node on one Redis needs its own ([gateway]
+  // node_id, default the host name when left at 0).
+  const nodeId = settings.gateway.node_id !== '0' ? settings.gateway.node_id : undefined;
   let store: Store;
+  let leases: RedisLeases | undefined;
   try {
-    store = openSqliteStore({
-      path: settings.store.path,
-      synchronous: settings.store.synchronous,
-      commitWindowMs: settings.store.commit_window_ms,
-      ...(settings.store.max_size === null ? {} : { maxBytes: settings.store.max_size }),
+    store = await openStore(settings.store, {
+      ...(nodeId !== undefined ? { nodeId } : {}),
+      claimTimeoutMs: settings.store.claim_timeout * 1000,
     });
+    if (settings.store.backend === 'redis') {
+      leases = createRedisLeases({
+        url: settings.store.url,
+        keyPrefix: settings.store.key_prefix,
+        nodeId: nodeId ?? hostname(),
+      });
+    }
     const recovered = await store.recoverInFlight();
     if (recovered > 0) log.info('store_recovered_in_flight', { messages: recovered });
   } catch (error) {
-    io.stderr.write(`smppgate start: [store] path: ${(error as Error).message}\n`);
+    const message = (error as Error).message;
+    io.stderr.write(`smppgate start: ${message.startsWith('[') ? '' : '[store] '}${message}\n`);
     await log.close();
     return 1;
   }
@@ -162,6 +167,7 @@ export async function runStart(argv: string[], io: StartIo = { stdout: process.s
     logger: log,
     dlrExpirySecs: s.dlr_expiry,
     historyRetentionSecs: settings.store.history_retention,
+    ...(leases !== undefined ? { leases, leaseTtlMs: settings.store.connector_lease * 1000 } : {}),
     gateway: {
       settings: {
         billing_feature: s.billing_feature,
@@ -269,6 +275,7 @@ export async function runStart(argv: string[], io: StartIo = { stdout: process.s
     dashboard.close();
     admin.close();
     if (httpApiServer.listening) await closeHttpApi();
+    await leases?.close();
     await store.close();
     await log.close();
     return 1;
@@ -280,7 +287,8 @@ export async function runStart(argv: string[], io: StartIo = { stdout: process.s
     smpp_tls: describe(smppAddresses.tls),
     admin: describe(adminAddress),
     http_api: describe(httpApiAddress),
-    store: `sqlite:${settings.store.path}`,
+    store:
+      settings.store.backend === 'redis' ? `redis:${redactUrl(settings.store.url)}` : `sqlite:${settings.store.path}`,
   });
   if (generated) {
     // Logged once, so that the operator can reach the admin API; set [admin] token to choose it.
@@ -318,6 +326,7 @@ export async function runStart(argv: string[], io: StartIo = { stdout: process.s
   dashboard.close(); // ends its event streams, which admin.close() would otherwise wait for
   metrics.close();
   await new Promise<void>((resolve) => admin.close(() => resolve()));
+  await leases?.close();
   await store.close();
   log.info('stopped', { signal });
   await log.close();

@@ -160,6 +160,8 @@ inactivityTimerSecs = 0
       path: '/var/lib/smppgate',
       url: 'redis://10.0.0.5:6379/1',
       key_prefix: 'gw1:',
+      connector_lease: 15,
+      claim_timeout: 120,
       synchronous: 'full',
       commit_window_ms: 0,
       max_size: null,

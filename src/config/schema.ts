@@ -283,6 +283,22 @@ export const storeSection = {
       check: (v) => (/\s/.test(v) ? 'must not contain spaces' : undefined),
       description: 'Redis: prefix of every key, so several gateways (or other programs) can share one Redis.',
     },
+    connector_lease: {
+      type: 'duration-seconds',
+      default: 15,
+      min: 1,
+      max: 3600,
+      description:
+        'Redis (several nodes): each connector runs on the one node holding its lease, renewed every third of this; when that node dies, another takes the connector over after at most this long.',
+    },
+    claim_timeout: {
+      type: 'duration-seconds',
+      default: 120,
+      min: 1,
+      max: 86_400,
+      description:
+        "Redis (several nodes): how long a message part handed to a connector may stay unanswered before another node takes it back (its node is taken for dead). Keep it longer than the connectors' response timeout. Such a part may reach the SMSC twice (at-least-once), never zero times.",
+    },
     synchronous: {
       type: 'enum',
       values: ['full', 'normal'],

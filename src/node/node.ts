@@ -72,6 +72,7 @@ export class GatewayNode {
   readonly #log: GatewayLogger;
   readonly #boundAt = new WeakMap<object, number>();
   #closing: Promise<void> | undefined;
+  #unwatch: (() => void) | undefined;
 
   constructor(options: GatewayNodeOptions) {
     const { store, logger } = options;
@@ -161,9 +162,25 @@ export class GatewayNode {
         : undefined;
   }
 
+  /**
+   * Changes another node made to the shared store (Redis pub/sub): cached accounts and routes are dropped and a
+   * changed connector is reloaded here at once, as if this node's admin API had made the change.
+   */
+  #watchStore(): void {
+    if (this.store.watchChanges === undefined) return;
+    const control = this.control();
+    this.#unwatch = this.store.watchChanges((change) => {
+      if (change.kind === 'accounts') control.onAccountsChanged({ kind: 'group', gid: change.id ?? '' });
+      else if (change.kind === 'routes') control.onRoutesChanged(change.id?.startsWith('mo:') ? 'mo' : 'mt');
+      else if (change.id !== undefined) control.onConnectorChanged(change.id);
+      else void this.refreshConnectorSettings();
+    });
+  }
+
   /** Loads connector settings (for receipt id bases), opens the listeners, starts delivery and the connectors. */
   async listen(): Promise<ListenAddresses> {
     await this.refreshConnectorSettings();
+    this.#watchStore();
     const addresses = await this.server.listen();
     this.history?.start();
     this.delivery.start();
@@ -191,6 +208,7 @@ export class GatewayNode {
    */
   close(): Promise<void> {
     this.#closing ??= (async () => {
+      this.#unwatch?.();
       await this.server.close();
       await this.gateway.close();
       await this.connectors.close();
