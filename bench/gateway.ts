@@ -37,6 +37,7 @@ interface NodeSpec {
   store: 'sqlite' | 'redis';
   sqlitePath: string;
   synchronous: 'full' | 'normal';
+  commitWindowMs: number;
   redisUrl: string;
   keyPrefix: string;
   provision: boolean;
@@ -80,10 +81,12 @@ if (process.argv[2] === '--node') {
     backend: spec.store,
     path: spec.sqlitePath,
     synchronous: spec.synchronous,
-    commit_window_ms: 0,
+    commit_window_ms: spec.commitWindowMs,
     max_size: null,
     url: spec.redisUrl,
     key_prefix: spec.keyPrefix,
+    connector_lease: 15,
+    claim_timeout: 120,
     history_retention: 604_800,
   });
   if (spec.provision) {
@@ -224,6 +227,7 @@ async function runOnce(options: {
   warmupMs: number;
   log: boolean;
   synchronous: 'full' | 'normal';
+  commitWindowMs: number;
   upstreamBinds: number;
   upstreamWindow: number;
 }): Promise<RunResult> {
@@ -239,6 +243,7 @@ async function runOnce(options: {
         store: options.store,
         sqlitePath: join(dir, 'data'),
         synchronous: options.synchronous,
+        commitWindowMs: options.commitWindowMs,
         redisUrl: redis?.url ?? '',
         keyPrefix: 'bench:',
         provision: i === 0,
@@ -304,6 +309,7 @@ if (process.argv[2] !== '--node' && process.argv[2] !== '--load') {
     warmupMs: Number(arg('warmup', '2000')),
     log: arg('log', 'file') !== 'off',
     synchronous: (arg('synchronous', 'full') === 'normal' ? 'normal' : 'full') as 'full' | 'normal',
+    commitWindowMs: Number(arg('commit-window-ms', '0')),
     upstreamBinds: Number(arg('upstream-binds', '2')),
     upstreamWindow: Number(arg('upstream-window', '200')),
   };
