@@ -11,5 +11,6 @@ export {
   type RedisLeasesOptions,
 } from './redis/leases.js';
 export { openRedisStore, type RedisDurability, RedisStore, type RedisStoreOptions } from './redis/redisStore.js';
+export { createRedisThrottle, type RedisThrottle, type RedisThrottleOptions } from './redis/throughput.js';
 export { openSqliteStore, SqliteStore, type SqliteStoreOptions } from './sqlite/sqliteStore.js';
 export * from './store.js';
