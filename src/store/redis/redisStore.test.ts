@@ -253,6 +253,37 @@ describe('redis store', { skip: skip ?? false }, () => {
       }
     });
 
+    it('answers StoreUnavailableError full when Redis is out of memory, keeping what it accepted', async () => {
+      const own = await startRedis({ persistence: 'none' });
+      const store = await openRedisStore({ url: own.url, keyPrefix: 'oom:' });
+      const raw = new Redis(own.url);
+      try {
+        const used = Number(/used_memory:(\d+)/.exec(await raw.info('memory'))?.[1]);
+        await raw.config('SET', 'maxmemory-policy', 'noeviction');
+        await raw.config('SET', 'maxmemory', String(used + 512 * 1024));
+        const accepted: string[] = [];
+        let refusal: unknown;
+        for (let i = 0; i < 2000 && refusal === undefined; i++) {
+          const batch = Array.from({ length: 20 }, () => messageFixture('u-oom', 'c-oom'));
+          try {
+            await store.acceptMessages(batch);
+            accepted.push(...batch.map((m) => m.id));
+          } catch (error) {
+            refusal = error;
+          }
+        }
+        assert.equal((refusal as Error | undefined)?.name, 'StoreUnavailableError');
+        assert.equal((refusal as { full?: boolean }).full, true, 'ESME_RMSGQFUL, not ESME_RSYSERR');
+        assert.equal(await store.queueDepth('c-oom'), accepted.length, 'no half batch kept');
+        await raw.config('SET', 'maxmemory', '0');
+        await store.acceptMessages([messageFixture('u-oom', 'c-oom')]);
+      } finally {
+        await raw.quit();
+        await store.close();
+        await own.stop();
+      }
+    });
+
     it('refuses to open with the reason when Redis cannot be reached', async () => {
       const gone = await startRedis({ persistence: 'none' });
       await gone.stop();
