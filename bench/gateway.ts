@@ -54,6 +54,8 @@ interface NodeReport {
   cpuUs: number;
   accepted: number;
   counters: Record<string, number>;
+  /** SQLite group commit: transactions and the write calls they carried (absent on Redis). */
+  commits?: { batches: number; calls: number };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -148,6 +150,7 @@ if (process.argv[2] === '--node') {
     clearInterval(sampler);
     const cpu = process.cpuUsage(cpu0);
     const counters = node.gateway.stats();
+    const commits = (store as { commitStats?: () => { batches: number; calls: number } }).commitStats?.();
     await node.close();
     await store.close();
     await logger?.close();
@@ -156,6 +159,7 @@ if (process.argv[2] === '--node') {
       cpuUs: cpu.user + cpu.system,
       accepted: counters.accepted ?? counters.mt_accepted ?? 0,
       counters: { ...counters },
+      ...(commits !== undefined ? { commits } : {}),
     };
     process.send?.(report, () => process.exit(0));
   });
@@ -216,6 +220,8 @@ interface RunResult extends ReceiptLoadResult {
   cpuPerMessageUs: number;
   smscSubmits: number;
   smscReceipts: number;
+  /** Write calls per SQLite transaction over the run (0 on Redis). */
+  callsPerCommit: number;
 }
 
 async function runOnce(options: {
@@ -290,6 +296,12 @@ async function runOnce(options: {
       cpuPerMessageUs: cpuUs / Math.max(1, result.totalAccepted),
       smscSubmits: smscStats.submits ?? 0,
       smscReceipts: smscStats.receipts ?? 0,
+      callsPerCommit:
+        reports.reduce((a, r) => a + (r.commits?.calls ?? 0), 0) /
+        Math.max(
+          1,
+          reports.reduce((a, r) => a + (r.commits?.batches ?? 0), 0),
+        ),
     };
   } finally {
     for (const child of nodes) if (child.exitCode === null) child.kill('SIGKILL');
@@ -327,7 +339,8 @@ if (process.argv[2] !== '--node' && process.argv[2] !== '--load') {
         `p99 ${res.submitP99.toFixed(2)} ms; receipt p50 ${res.receiptP50.toFixed(1)} ms p99 ` +
         `${res.receiptP99.toFixed(1)} ms; accepted ${res.totalAccepted}, receipts ${res.totalReceipts}, missing ` +
         `${res.missing}, duplicates ${res.duplicates}, unknown ${res.unknown}; SMSC saw ${res.smscSubmits} submits; ` +
-        `peak RSS ${res.peakRssMb.toFixed(0)} MB; ${res.cpuPerMessageUs.toFixed(1)} µs gateway CPU/message`,
+        `peak RSS ${res.peakRssMb.toFixed(0)} MB; ${res.cpuPerMessageUs.toFixed(1)} µs gateway CPU/message; ` +
+        `${res.callsPerCommit.toFixed(1)} store calls per commit`,
     );
   }
   results.sort((a, b) => a.rate - b.rate);
