@@ -352,6 +352,14 @@ export class ConnectorManager {
         return;
       }
       this.#log.info('connector_lease_acquired', { cid: e.cid });
+      // The node that held it before may have died with parts handed to the SMSC and unanswered: take them back now
+      // rather than after their claim timeout (at-least-once: the SMSC may see such a part twice).
+      try {
+        const recovered = (await this.#store.recoverConnector?.(e.cid)) ?? 0;
+        if (recovered > 0) this.#log.info('connector_recovered_in_flight', { cid: e.cid, messages: recovered });
+      } catch (error) {
+        this.#log.warn('connector_recover_failed', { cid: e.cid, error: errorMessage(error) });
+      }
     }
     const factory = this.#factories.get(e.record.type);
     try {

@@ -73,10 +73,18 @@ export class GatewayNode {
   readonly #boundAt = new WeakMap<object, number>();
   #closing: Promise<void> | undefined;
   #unwatch: (() => void) | undefined;
+  /** Several nodes: leases of `deliver:<uid>`, held while a receiver of that user is bound here. */
+  readonly #leases: ConnectorLeases | undefined;
+  readonly #leaseTtlMs: number;
+  readonly #heldUsers = new Set<string>();
+  #leaseTimer: NodeJS.Timeout | undefined;
+  #tending: Promise<void> | undefined;
 
   constructor(options: GatewayNodeOptions) {
     const { store, logger } = options;
     this.store = store;
+    this.#leases = options.leases;
+    this.#leaseTtlMs = options.leaseTtlMs ?? 15_000;
     this.#log = childOf(logger, 'node');
     this.events = new GatewayEvents((error, event) =>
       this.#log.error('event_listener_error', { event: event.type, error: errorMessage(error) }),
@@ -101,12 +109,16 @@ export class GatewayNode {
     this.gateway.attachServer(this.server);
     this.delivery = new DeliveryEngine({
       store,
-      pickSession: (uid) => this.server.nextReceiver(uid),
+      // With several nodes, a user's queue is served by the one node holding its delivery lease (in order, once).
+      pickSession: (uid) =>
+        options.leases === undefined || this.#heldUsers.has(uid) ? this.server.nextReceiver(uid) : undefined,
       logger: childOf(logger, 'delivery'),
       events: this.events,
       // A user's receipts and MO in flight at once, across its receiver binds: one session's outbound window, so a
       // busy ESME is fed as fast as one bind can answer (the default of 10 caps a 1 ms round trip at 10k/s).
       windowPerUser: options.server.windowSize ?? 100,
+      // Another node may queue receipts for a user bound here: look for them every second rather than every five.
+      ...(options.leases !== undefined ? { sweepMs: 1000 } : {}),
       ...options.delivery,
     });
     const onQueued = (uid: string) => this.delivery.notify(uid);
@@ -187,7 +199,55 @@ export class GatewayNode {
     this.dlrOutbox.start();
     this.moSink.start();
     await this.connectors.load();
+    if (this.#leases !== undefined) {
+      this.#leaseTimer = setInterval(() => void this.#tendDeliveryLeases(), Math.max(100, this.#leaseTtlMs / 3));
+      this.#leaseTimer.unref();
+    }
     return addresses;
+  }
+
+  /**
+   * Several nodes share the users' delivery queues: a node takes `deliver:<uid>` while a receiver of that user is bound
+   * to it, renews it every third of its time, and gives it up when none is; it serves only the users it holds, so one
+   * receipt is never sent by two nodes at once. A node that dies loses its users after the lease time.
+   */
+  #tendDeliveryLeases(): Promise<void> {
+    const leases = this.#leases;
+    if (leases === undefined || this.#tending !== undefined) return this.#tending ?? Promise.resolve();
+    this.#tending = (async () => {
+      const wanted = new Set<string>();
+      if (this.#closing === undefined) {
+        for (const session of this.server.sessions()) {
+          const p = session.principal;
+          if (p !== undefined && session.bindType !== undefined && session.bindType !== 'transmitter') wanted.add(p.id);
+        }
+      }
+      for (const uid of wanted) {
+        const key = `deliver:${uid}`;
+        try {
+          if (this.#heldUsers.has(uid)) {
+            if (!(await leases.renew(key, this.#leaseTtlMs))) {
+              this.#heldUsers.delete(uid);
+              this.#log.warn('delivery_lease_lost', { uid });
+            }
+          } else if (await leases.acquire(key, this.#leaseTtlMs)) {
+            this.#heldUsers.add(uid);
+            this.#log.info('delivery_lease_acquired', { uid });
+            this.delivery.notifyBound(uid);
+          }
+        } catch (error) {
+          this.#log.warn('delivery_lease_error', { uid, error: errorMessage(error) });
+        }
+      }
+      for (const uid of [...this.#heldUsers]) {
+        if (wanted.has(uid)) continue;
+        this.#heldUsers.delete(uid);
+        await leases.release(`deliver:${uid}`).catch(() => {});
+      }
+    })().finally(() => {
+      this.#tending = undefined;
+    });
+    return this.#tending;
   }
 
   /** Re-reads one connector's settings (or all), so receipts use its current id base. */
@@ -209,12 +269,14 @@ export class GatewayNode {
   close(): Promise<void> {
     this.#closing ??= (async () => {
       this.#unwatch?.();
+      if (this.#leaseTimer !== undefined) clearInterval(this.#leaseTimer);
       await this.server.close();
       await this.gateway.close();
       await this.connectors.close();
       await this.moSink.stop();
       await this.dlrOutbox.stop();
       await this.delivery.stop();
+      await this.#tendDeliveryLeases(); // no receiver left: gives every delivery lease up
       await this.history?.stop();
     })();
     return this.#closing;
@@ -287,7 +349,9 @@ export class GatewayNode {
   #watch(session: SmppSession<GatewayPrincipal>): void {
     session.once('bound', (bindType: string, principal: GatewayPrincipal | undefined) => {
       this.#boundAt.set(session, Date.now());
-      if (principal !== undefined && bindType !== 'transmitter') this.delivery.notifyBound(principal.id);
+      if (principal === undefined || bindType === 'transmitter') return;
+      if (this.#leases === undefined) this.delivery.notifyBound(principal.id);
+      else void this.#tendDeliveryLeases().then(() => this.#tendDeliveryLeases());
     });
   }
 }
