@@ -10,7 +10,7 @@
 //
 // Usage: node --import tsx bench/gateway.ts [--duration ms] [--warmup ms] [--binds n] [--window n] [--runs n]
 //          [--store sqlite|redis] [--nodes n] [--log off|file] [--synchronous full|normal] [--smsc-window n]
-//          [--upstream-binds n] [--upstream-window n] [--profile dir]
+//          [--upstream-binds n] [--upstream-window n] [--profile dir] [--json]
 // (children: bench/gateway.ts --node '<json>' and bench/gateway.ts --load '<json>')
 
 import { type ChildProcess, fork, spawn } from 'node:child_process';
@@ -366,4 +366,7 @@ if (process.argv[2] !== '--node' && process.argv[2] !== '--load') {
   );
   const bad = results.filter((r) => r.missing > 0 || r.duplicates > 0);
   if (bad.length > 0) console.log(`WARNING: ${bad.length} run(s) lost or duplicated receipts (see the run lines).`);
+  // --json: one machine-readable line after the table, for bench/all.ts (npm run bench).
+  if (process.argv.includes('--json'))
+    console.log(JSON.stringify({ bench: 'gateway', options, median: m, runs: results }));
 }
