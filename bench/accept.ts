@@ -6,7 +6,8 @@
 // CPU time per message (what one free core would sustain: the wall-clock rate depends on what else the box runs).
 //
 // Usage: node --import tsx bench/accept.ts [--duration ms] [--warmup ms] [--binds n] [--window n]
-//                                           [--synchronous full|normal] [--runs n] [--log file|off]
+//                                           [--synchronous full|normal] [--runs n] [--log file|off] [--json]
+//        (--json: one machine-readable line after the table, for bench/all.ts)
 //        (a child is started as: bench/accept.ts --client '<json LoadSpec>')
 
 import { fork } from 'node:child_process';
@@ -160,3 +161,6 @@ console.log(
     `${fmt(median.dbBytes / Math.max(1, median.stored))} | ${median.balanceOk ? 'yes' : 'NO'} | ` +
     `${fmt(median.cpuPerMessageUs, 1)} | ${fmt(1e6 / median.cpuPerMessageUs)} |`,
 );
+if (process.argv.includes('--json')) {
+  console.log(JSON.stringify({ bench: 'accept', spec, synchronous, log, median, runs: results }));
+}

@@ -1,13 +1,16 @@
 // Codec benchmark: decode and encode rates for a submit_sm (160-character message), a deliver_sm receipt and an
 // enquire_link, the framer over a stream of 1,000,000 PDUs cut at random chunk boundaries, and node-smpp's decode
 // (PDU.fromBuffer) and encode (toBuffer) of the same PDUs in the same run. Each figure is the median of several
-// timed runs after a warm-up. Run: npm run bench:codec
+// timed runs after a warm-up. Run: npm run bench:codec [-- --quick] [-- --json]
+// --quick: 3 runs of 100 ms (for a fast look); --json: one machine-readable line after the table (bench/all.ts).
 
 import { decodePdu, encodePdu, Framer, type Pdu } from '../src/smpp/codec/index.js';
 import { nodeSmpp } from '../test/helpers/nodeSmpp.js';
 
-const RUNS = 7;
-const RUN_MS = 300;
+const QUICK = process.argv.includes('--quick');
+const JSON_OUT = process.argv.includes('--json');
+const RUNS = QUICK ? 3 : 7;
+const RUN_MS = QUICK ? 100 : 300;
 
 /** Deterministic PRNG (mulberry32) so every run cuts the stream the same way. */
 function prng(seed: number): () => number {
@@ -203,6 +206,8 @@ function main(): void {
   );
   console.log('');
   const widths = [26, 14, 14, 14, 14, 9, 9];
+  const rows: { pdu: string; bytes: number; decode: number; nodeDecode: number; encode: number; nodeEncode: number }[] =
+    [];
   console.log(row(['PDU (bytes)', 'decode/s', 'node-smpp', 'encode/s', 'node-smpp', 'dec ×', 'enc ×'], widths));
   console.log('-'.repeat(widths.reduce((a, b) => a + b + 2, -2)));
   for (const [name, p] of [
@@ -215,6 +220,7 @@ function main(): void {
     const enc = benchEncode(p);
     const nodeDec = benchNodeDecode(bytes);
     const nodeEnc = benchNodeEncode(p);
+    rows.push({ pdu: name, bytes: bytes.length, decode: dec, nodeDecode: nodeDec, encode: enc, nodeEncode: nodeEnc });
     console.log(
       row(
         [
@@ -239,6 +245,11 @@ function main(): void {
   console.log(
     `framer + decode, 1,000,000 PDUs in random chunks:   ${fmt(full.pdusPerSec)} PDUs/s  ${full.mbPerSec.toFixed(0)} MB/s`,
   );
+  if (JSON_OUT) {
+    console.log(
+      JSON.stringify({ bench: 'codec', runs: RUNS, runMs: RUN_MS, rows, framer: framing, framerDecode: full }),
+    );
+  }
   if (sink === 0.5 || ring[slot] === sink) console.log(''); // keeps the results observable
 }
 

@@ -3,7 +3,8 @@
 // windowed, one write per batch) and node-smpp's client. Each load client runs in a forked process so that client
 // and server each get a core. Servers accept everything (the MT pipeline is not measured here).
 //
-// Usage: node --import tsx bench/server.ts [--duration ms] [--warmup ms] [--only ours|node-smpp]
+// Usage: node --import tsx bench/server.ts [--duration ms] [--warmup ms] [--only ours|node-smpp] [--json]
+//        (--json: one machine-readable line after the table, for bench/all.ts)
 //        (a child is started as: bench/server.ts --client '<json LoadSpec>')
 
 import { fork } from 'node:child_process';
@@ -184,6 +185,8 @@ function load(spec: LoadSpec): Promise<LoadResult> {
 
 interface Row {
   scenario: string;
+  binds: number;
+  window: number;
   client: ClientKind;
   results: Partial<Record<ServerKind, LoadResult>>;
 }
@@ -207,7 +210,8 @@ async function main(): Promise<void> {
   const servers: ServerKind[] = only ? [only] : ['ours', 'node-smpp'];
   const rows: Row[] = [];
   for (const sc of scenarios) {
-    for (const client of clients) rows.push({ scenario: `${sc.binds} bind × W=${sc.window}`, client, results: {} });
+    for (const client of clients)
+      rows.push({ scenario: `${sc.binds} bind × W=${sc.window}`, ...sc, client, results: {} });
   }
   for (const kind of servers) {
     const server = kind === 'ours' ? await startOurs() : await startNodeSmpp();
@@ -240,6 +244,9 @@ async function main(): Promise<void> {
     const n = row.results['node-smpp'];
     const ratio = o && n && n.rate > 0 ? `${(o.rate / n.rate).toFixed(1)}×` : '–';
     console.log(`| ${row.scenario} | ${row.client} | ${[...fmt(o), ...fmt(n), ratio].join(' | ')} |`);
+  }
+  if (process.argv.includes('--json')) {
+    console.log(JSON.stringify({ bench: 'server', durationMs, warmupMs, rows }));
   }
 }
 
