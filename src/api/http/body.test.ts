@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { readJson } from './body.js';
+import { readBody, readJson } from './body.js';
 import { sendError, sendJson } from './respond.js';
 
 const LIMIT = 1024;
@@ -71,5 +71,34 @@ describe('readJson', () => {
     const exact = `"${'y'.repeat(LIMIT - 2)}"`;
     const fits = await send(port, { 'Transfer-Encoding': 'chunked' }, (req) => req.end(exact));
     assert.equal(fits.status, 200);
+  });
+
+  it('settles with 413 when it cuts a chunked body far past the limit, so the handler finishes', async () => {
+    // A separate server whose handler records how readBody ended, since the client only sees the connection cut.
+    let settled!: (outcome: string) => void;
+    const outcome = new Promise<string>((resolve) => {
+      settled = resolve;
+    });
+    const cutter = createServer((req) => {
+      readBody(req, LIMIT).then(
+        () => settled('resolved'),
+        (err: { status?: number }) => settled(`rejected ${err.status}`),
+      );
+    });
+    await new Promise<void>((r) => cutter.listen(0, '127.0.0.1', r));
+    const cutterPort = (cutter.address() as AddressInfo).port;
+    const sent = send(cutterPort, { 'Transfer-Encoding': 'chunked' }, (req) => {
+      for (let i = 0; i < 64; i++) req.write('z'.repeat(LIMIT));
+      req.end();
+    }).catch(() => 'cut');
+    const timer = setTimeout(() => settled('never settled'), 5000);
+    try {
+      assert.equal(await outcome, 'rejected 413');
+      await sent;
+    } finally {
+      clearTimeout(timer);
+      cutter.closeAllConnections();
+      await new Promise<void>((r) => cutter.close(() => r()));
+    }
   });
 });

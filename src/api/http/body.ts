@@ -31,7 +31,10 @@ export function readBody(req: IncomingMessage, limit = DEFAULT_BODY_LIMIT): Prom
       size += chunk.length;
       if (over) {
         if (size > limit * DRAIN_FACTOR) {
+          // Settle before cutting: the caller must still see the refusal (and finish its request), else its handler
+          // waits forever and a server waiting for its requests at shutdown never stops.
           cleanup();
+          reject(tooLarge(limit));
           req.destroy();
         }
         return;
