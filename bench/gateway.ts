@@ -79,18 +79,22 @@ if (process.argv[2] === '--node') {
   const { createLogger, nullLogger } = await import('../src/log/index.js');
   const { defaultMtMessagingCredential, defaultSmppsCredential } = await import('../src/store/model.js');
   const { openStore } = await import('../src/store/open.js');
-  const store = await openStore({
-    backend: spec.store,
-    path: spec.sqlitePath,
-    synchronous: spec.synchronous,
-    commit_window_ms: spec.commitWindowMs,
-    max_size: null,
-    url: spec.redisUrl,
-    key_prefix: spec.keyPrefix,
-    connector_lease: 15,
-    claim_timeout: 120,
-    history_retention: 604_800,
-  });
+  // Each node its own id: nodes sharing a Redis refuse a running node's id (the default is the host name).
+  const store = await openStore(
+    {
+      backend: spec.store,
+      path: spec.sqlitePath,
+      synchronous: spec.synchronous,
+      commit_window_ms: spec.commitWindowMs,
+      max_size: null,
+      url: spec.redisUrl,
+      key_prefix: spec.keyPrefix,
+      connector_lease: 15,
+      claim_timeout: 120,
+      history_retention: 604_800,
+    },
+    { nodeId: `node${spec.index}` },
+  );
   if (spec.provision) {
     await store.createGroup({ gid: 'bench', enabled: true });
     const mt = defaultMtMessagingCredential();
