@@ -6,7 +6,13 @@ import { createServer as createHttpServer, type Server as HttpServer } from 'nod
 import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
 import { createAdminApi } from '../api/admin/api.js';
-import { createDashboard, createDashboardSource, createDashboardTally, ErrorRing } from '../api/dashboard/index.js';
+import {
+  createDashboard,
+  createDashboardSource,
+  createDashboardTally,
+  ErrorRing,
+  logTap,
+} from '../api/dashboard/index.js';
 import { createHttpApi, openAccessLog } from '../api/httpApi/index.js';
 import {
   ConfigError,
@@ -213,7 +219,9 @@ export async function runStart(argv: string[], io: StartIo = { stdout: process.s
   const control = node.control();
   const { token, generated } = resolveAdminToken(settings.admin);
   const adminApi = createAdminApi({ store, control, token, logger: log.child({ component: 'admin' }) });
+  // The dashboard's last errors: the gateway's own failure events (tally) and every WARNING/ERROR log line.
   const dashboardErrors = new ErrorRing();
+  log.addTap(logTap(dashboardErrors));
   const dashboard = createDashboard({
     source: createDashboardSource({
       control,
@@ -241,6 +249,7 @@ export async function runStart(argv: string[], io: StartIo = { stdout: process.s
   });
   const h = settings.httpApi;
   const httpApiLog = h.log_file !== null ? loggerFromSettings(h, 'http-api') : log.child({ component: 'http_api' });
+  if (h.log_file !== null) httpApiLog.addTap(logTap(dashboardErrors));
   const accessLog = openAccessLog(h.access_log);
   const httpApi = createHttpApi({
     pipeline: node.gateway.pipeline,

@@ -9,6 +9,8 @@ export {
   type LogFields,
   Logger,
   type LoggerOptions,
+  type LogRecord,
+  type LogTap,
   levelNumber,
   loggerFromSettings,
   type MemoryLog,

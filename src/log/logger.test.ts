@@ -251,4 +251,56 @@ process.exit(3);`;
     assert.equal(nullLogger.enabled('CRITICAL'), false);
     nullLogger.child({ x: 1 }).critical('dropped');
   });
+
+  it('taps WARNING and above of every relative, whatever the written level, until the tap is removed', () => {
+    const { log, lines } = capture({ level: 'ERROR' });
+    const tapped: { level: string; event: string; fields: Record<string, unknown>; at: number }[] = [];
+    assert.equal(log.enabled('WARNING'), false);
+    const remove = log.addTap((r) => tapped.push(r));
+    assert.equal(log.enabled('WARNING'), true, 'a tapped level is built');
+    assert.equal(log.enabled('INFO'), false);
+    const session = log.child({ session: 's-9', uid: 'u1' });
+    session.info('quiet', { n: 1 });
+    session.warn('timer_expired', { timer: 'inactivityTimer', uid: 'u2' });
+    log.error('store_error', { error: 'disk full' });
+    log.setLevel('OFF');
+    log.critical('late');
+    log.flush();
+    assert.deepEqual(
+      tapped.map((r) => [r.level, r.event, r.fields]),
+      [
+        ['WARNING', 'timer_expired', { session: 's-9', uid: 'u2', timer: 'inactivityTimer' }],
+        ['ERROR', 'store_error', { error: 'disk full' }],
+        ['CRITICAL', 'late', {}],
+      ],
+    );
+    assert.equal(tapped[0].at, Date.UTC(2026, 0, 2, 3, 4, 5, 678));
+    assert.deepEqual(
+      lines().map((l) => JSON.parse(l).event),
+      ['store_error'],
+      'the written lines still follow log_level',
+    );
+    remove();
+    log.critical('after');
+    assert.equal(tapped.length, 3);
+    assert.equal(log.enabled('CRITICAL'), false, 'OFF again once no tap is left');
+  });
+
+  it('keeps logging when a tap throws, and taps at the level asked for', () => {
+    const { log, lines } = capture({ level: 'DEBUG' });
+    const infos: string[] = [];
+    log.addTap(() => {
+      throw new Error('broken tap');
+    });
+    log.addTap((r) => infos.push(r.event), 'INFO');
+    log.debug('d');
+    log.info('i');
+    log.warn('w');
+    log.flush();
+    assert.deepEqual(infos, ['i', 'w']);
+    assert.deepEqual(
+      lines().map((l) => JSON.parse(l).event),
+      ['d', 'i', 'w'],
+    );
+  });
 });

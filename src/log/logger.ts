@@ -36,6 +36,19 @@ export interface LoggerOptions {
   write?: (text: string) => void;
 }
 
+/** One line as a tap sees it: before rendering, with the bound fields and the call's fields merged (the call's win). */
+export interface LogRecord {
+  /** Epoch milliseconds. */
+  at: number;
+  level: LevelName;
+  event: string;
+  /** Raw values, not masked or serialised: a tap must choose what it keeps (never secrets or content). */
+  fields: LogFields;
+}
+
+/** Receives the lines at or above the level it was added with; it must not throw (a throw is ignored) nor log. */
+export type LogTap = (record: LogRecord) => void;
+
 /** Field names whose values are message content, masked under `log_privacy`. */
 export const CONTENT_FIELDS: ReadonlySet<string> = new Set(['short_message', 'message_payload', 'content', 'text']);
 
@@ -96,7 +109,11 @@ interface Bound {
 
 /** The shared destination of a logger and its children. */
 class Sink {
+  /** Lines at or above this level are written. */
   threshold: number;
+  /** Lines at or above this level are built at all: the lower of the threshold and every tap's level. */
+  gate: number;
+  #taps: { level: number; tap: LogTap }[] = [];
   readonly name: string;
   readonly privacy: boolean;
   readonly now: () => number;
@@ -118,6 +135,7 @@ class Sink {
 
   constructor(options: LoggerOptions) {
     this.threshold = levelNumber(options.level ?? 'INFO');
+    this.gate = this.threshold;
     this.name = options.name;
     this.privacy = options.privacy ?? false;
     this.now = options.now ?? Date.now;
@@ -134,9 +152,50 @@ class Sink {
     }
   }
 
+  setThreshold(threshold: number): void {
+    this.threshold = threshold;
+    this.#regate();
+  }
+
+  addTap(level: number, tap: LogTap): () => void {
+    const entry = { level, tap };
+    this.#taps = [...this.#taps, entry];
+    this.#regate();
+    return () => {
+      this.#taps = this.#taps.filter((t) => t !== entry);
+      this.#regate();
+    };
+  }
+
+  #regate(): void {
+    let gate = this.threshold;
+    for (const t of this.#taps) gate = Math.min(gate, t.level);
+    this.gate = gate;
+  }
+
+  #tapLine(level: LevelName, event: string, at: number, bound: Bound, fields: LogFields | undefined): void {
+    let record: LogRecord | undefined;
+    for (const t of this.#taps) {
+      if (LEVELS[level] < t.level) continue;
+      record ??= {
+        at,
+        level,
+        event,
+        fields: fields === undefined ? { ...bound.fields } : { ...bound.fields, ...fields },
+      };
+      try {
+        t.tap(record);
+      } catch {
+        // A tap is a side view (the dashboard's last errors): it never stops the line or the caller.
+      }
+    }
+  }
+
   line(level: LevelName, event: string, bound: Bound, fields: LogFields | undefined): void {
     if (this.#closed) return;
     const at = this.now();
+    if (this.#taps.length > 0) this.#tapLine(level, event, at, bound, fields);
+    if (LEVELS[level] < this.threshold) return;
     const text =
       this.#format === null
         ? this.#json(level, event, at, bound, fields)
@@ -378,34 +437,43 @@ export class Logger {
     return new Logger(this.#sink, { ...this.#bound.fields, ...fields });
   }
 
-  /** Whether a line at `level` would be written (to skip building costly fields). */
+  /** Whether a line at `level` would be written or tapped (to skip building costly fields). */
   enabled(level: LevelName): boolean {
-    return LEVELS[level] >= this.#sink.threshold;
+    return LEVELS[level] >= this.#sink.gate;
   }
 
   debug(event: string, fields?: LogFields): void {
-    if (LEVELS.DEBUG >= this.#sink.threshold) this.#sink.line('DEBUG', event, this.#bound, fields);
+    if (LEVELS.DEBUG >= this.#sink.gate) this.#sink.line('DEBUG', event, this.#bound, fields);
   }
 
   info(event: string, fields?: LogFields): void {
-    if (LEVELS.INFO >= this.#sink.threshold) this.#sink.line('INFO', event, this.#bound, fields);
+    if (LEVELS.INFO >= this.#sink.gate) this.#sink.line('INFO', event, this.#bound, fields);
   }
 
   warn(event: string, fields?: LogFields): void {
-    if (LEVELS.WARNING >= this.#sink.threshold) this.#sink.line('WARNING', event, this.#bound, fields);
+    if (LEVELS.WARNING >= this.#sink.gate) this.#sink.line('WARNING', event, this.#bound, fields);
   }
 
   error(event: string, fields?: LogFields): void {
-    if (LEVELS.ERROR >= this.#sink.threshold) this.#sink.line('ERROR', event, this.#bound, fields);
+    if (LEVELS.ERROR >= this.#sink.gate) this.#sink.line('ERROR', event, this.#bound, fields);
   }
 
   critical(event: string, fields?: LogFields): void {
-    if (LEVELS.CRITICAL >= this.#sink.threshold) this.#sink.line('CRITICAL', event, this.#bound, fields);
+    if (LEVELS.CRITICAL >= this.#sink.gate) this.#sink.line('CRITICAL', event, this.#bound, fields);
   }
 
   /** Changes the threshold of this logger and all its relatives (SIGHUP reload). */
   setLevel(level: string): void {
-    this.#sink.threshold = levelNumber(level);
+    this.#sink.setThreshold(levelNumber(level));
+  }
+
+  /**
+   * Hands every line at or above `level` (default WARNING) of this logger and all its relatives to `tap`, whatever
+   * the written level is (a tap at WARNING still sees warnings under `log_level = ERROR` or OFF). Returns the
+   * function that removes it.
+   */
+  addTap(tap: LogTap, level: LevelName = 'WARNING'): () => void {
+    return this.#sink.addTap(LEVELS[level], tap);
   }
 
   /** Writes what is gathered now. */

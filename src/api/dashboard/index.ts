@@ -8,7 +8,16 @@ export {
   type DashboardHandler,
   type DashboardOptions,
 } from './dashboard.js';
-export { DEFAULT_ERROR_CAPACITY, type ErrorEntry, type ErrorLevel, ErrorRing } from './errors.js';
+export {
+  DEFAULT_ERROR_CAPACITY,
+  type ErrorEntry,
+  type ErrorLevel,
+  ErrorRing,
+  errorEntryOfLog,
+  logTap,
+  redactSecrets,
+  TALLIED_LOG_EVENTS,
+} from './errors.js';
 export { LiveFeed, type LiveFrame, type RatePoint, ratesBetween } from './feed.js';
 export {
   type BindWindow,
