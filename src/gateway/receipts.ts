@@ -84,6 +84,12 @@ export interface ReceiptEngineOptions {
   quickReceiptWaitMs?: number;
   /** How often a held receipt looks the store up again (another node may map it). Default 250 ms. */
   quickReceiptPollMs?: number;
+  /**
+   * At most this many receipts held at once per connector (default 32); past it an unmatched receipt is answered
+   * ESME_RX_T_APPN so the SMSC sends it again later. A held receipt keeps its deliver_sm in the connector session's
+   * inbound window (100 per bind), and a full window stops the session reading its own submit_sm_resp.
+   */
+  maxHeldPerConnector?: number;
   /** Timers for held receipts; default Node's. */
   timers?: { setTimeout(fn: () => void, ms: number): unknown; clearTimeout(handle: unknown): void };
   /** The durable HTTP outbox that carries HTTP API receipts to their `dlr-url` (messages with a `dlr` target). */
@@ -416,6 +422,9 @@ export class ReceiptEngine implements UpstreamEvents {
   readonly #expiredDone = new Set<string>();
   readonly #cache: SentCache;
   #heldCount = 0;
+  /** Receipts held now, by connector. */
+  readonly #heldBy = new Map<string, number>();
+  readonly #maxHeld: number;
 
   /** An engine over `options.store`. */
   constructor(options: ReceiptEngineOptions) {
@@ -428,6 +437,7 @@ export class ReceiptEngine implements UpstreamEvents {
     this.#onQueued = options.onQueued ?? (() => {});
     this.#waitMs = Math.max(0, options.quickReceiptWaitMs ?? 10_000);
     this.#pollMs = Math.max(1, options.quickReceiptPollMs ?? 250);
+    this.#maxHeld = Math.max(1, options.maxHeldPerConnector ?? 32);
     this.#timers = options.timers ?? defaultTimers;
     this.#events = options.events ?? NO_EVENTS;
     this.#httpOutbox = options.httpOutbox;
@@ -471,6 +481,14 @@ export class ReceiptEngine implements UpstreamEvents {
         if (closedFor !== undefined) {
           this.#log.info('receipt_duplicate', { cid, upstream_id: receipt.id, message_id: closedFor });
           return CommandStatus.ESME_ROK;
+        }
+        // After a crash the SMSC sends again every receipt of the parts that were in flight upstream, and those of
+        // the last run's unrecorded submit_sm_resp can never match: held without a limit they filled the
+        // connector's inbound window, so it read no submit_sm_resp for 10 s after every restart.
+        const heldHere = this.#heldBy.get(cid) ?? 0;
+        if (heldHere >= this.#maxHeld) {
+          this.#log.debug('receipt_hold_full', { cid, upstream_id: receipt.id, held: heldHere });
+          return CommandStatus.ESME_RX_T_APPN;
         }
         entry = await this.#waitForMap(cid, key);
         quick = true;
@@ -831,6 +849,7 @@ export class ReceiptEngine implements UpstreamEvents {
     // Waited time is counted in the steps the timers give (the wall clock may be a test's, standing still).
     let waited = 0;
     this.#heldCount++;
+    this.#heldBy.set(cid, (this.#heldBy.get(cid) ?? 0) + 1);
     try {
       for (;;) {
         const left = this.#waitMs - waited;
@@ -866,6 +885,9 @@ export class ReceiptEngine implements UpstreamEvents {
       }
     } finally {
       this.#heldCount--;
+      const n = (this.#heldBy.get(cid) ?? 1) - 1;
+      if (n > 0) this.#heldBy.set(cid, n);
+      else this.#heldBy.delete(cid);
     }
   }
 
