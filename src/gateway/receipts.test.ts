@@ -289,6 +289,29 @@ describe('ReceiptEngine.delivered: upstream receipts', () => {
     assert.ok(t.logger.lines.some((l) => l.event === 'receipt_quick_matched'));
   });
 
+  it('a receipt read before its submit outcome has committed is matched in memory, then applied after it', async () => {
+    const t = await setup({ engine: { cacheSize: 100, quickReceiptWaitMs: 5000, quickReceiptPollMs: 1000 } });
+    const m = await t.submit();
+    let mapReads = 0;
+    const read = t.store.getReceiptMap.bind(t.store);
+    t.store.getReceiptMap = (cid, id) => {
+      mapReads++;
+      return read(cid, id);
+    };
+    // The same tick, as when submit_sm_resp and the receipt come in one socket read.
+    const outcome = t.engine.submitted('c1', m, { kind: 'accepted', upstreamId: 'F1' });
+    const answer = t.engine.delivered('c1', upstreamReceipt('F1', MessageState.DELIVERED));
+    assert.equal(t.engine.heldReceipts, 0, 'not held');
+    await outcome;
+    assert.equal(await answer, CommandStatus.ESME_ROK);
+    assert.equal(mapReads, 0, 'no store read of the map');
+    const after = await t.store.getMessage(m.id);
+    assert.equal(after?.status, 'final', 'applied after the outcome, not overwritten back to sent');
+    assert.equal(after?.upstream_id, 'F1');
+    assert.equal((await t.deliveries()).length, 1);
+    assert.equal(await t.store.getReceiptMap('c1', 'F1'), null, 'map entry closed');
+  });
+
   it('a held receipt also finds a map entry written behind its back (another node) by polling', async () => {
     const t = await setup({ engine: { quickReceiptWaitMs: 3000, quickReceiptPollMs: 20 } });
     const m = await t.submit();

@@ -421,6 +421,12 @@ export class ReceiptEngine implements UpstreamEvents {
   /** Parts handed over as expired by the store and already closed here (a second hand-over changes nothing). */
   readonly #expiredDone = new Set<string>();
   readonly #cache: SentCache;
+  /**
+   * Map keys whose submit outcome is being written right now (with the cache only), by `cid\0key`: a quick receipt
+   * that arrives before that commit takes its message id from here instead of a store read and a held wait, and is
+   * then applied after the outcome's writes (work on one message is serialised).
+   */
+  readonly #inFlight = new Map<string, string>();
   #heldCount = 0;
   /** Receipts held now, by connector. */
   readonly #heldBy = new Map<string, number>();
@@ -451,11 +457,16 @@ export class ReceiptEngine implements UpstreamEvents {
 
   /** A message part left connector `cid` with this outcome (see UpstreamEvents). */
   submitted(cid: string, message: MessageRecord, outcome: SubmitOutcome): Promise<void> {
-    return this.#serial(message.id, () =>
-      outcome.kind === 'accepted'
-        ? this.#accepted(cid, message, outcome.upstreamId)
-        : this.#failed(cid, message, outcome),
-    );
+    if (outcome.kind !== 'accepted') return this.#serial(message.id, () => this.#failed(cid, message, outcome));
+    const key = submitRespIdKey(outcome.upstreamId, upstreamIdOptions(this.#settings(cid)));
+    if (!this.#cache.enabled)
+      return this.#serial(message.id, () => this.#accepted(cid, message, outcome.upstreamId, key));
+    // Known at once (before the serialised task starts), so a receipt read from the same socket chunk finds it.
+    const k = `${cid}\0${key}`;
+    this.#inFlight.set(k, message.id);
+    return this.#serial(message.id, () => this.#accepted(cid, message, outcome.upstreamId, key)).finally(() => {
+      if (this.#inFlight.get(k) === message.id) this.#inFlight.delete(k);
+    });
   }
 
   /** A deliver_sm or data_sm from connector `cid`; resolves with the status to answer it with (see UpstreamEvents). */
@@ -472,10 +483,23 @@ export class ReceiptEngine implements UpstreamEvents {
       return CommandStatus.ESME_ROK;
     }
     try {
-      const cachedId = this.#cache.mapEntry(`${cid}\0${key}`, this.#clock.now());
+      const k = `${cid}\0${key}`;
+      let cachedId = this.#cache.mapEntry(k, this.#clock.now());
+      let inFlightId = cachedId === undefined ? this.#inFlight.get(k) : undefined;
+      if (cachedId === undefined && inFlightId === undefined && this.#cache.enabled) {
+        // Most often the submit_sm_resp came in the same socket read and its outcome is a few promise hops away:
+        // one turn of the loop lets it say so, which is far cheaper than a store read and a held wait.
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        cachedId = this.#cache.mapEntry(k, this.#clock.now());
+        inFlightId = cachedId === undefined ? this.#inFlight.get(k) : undefined;
+      }
       let entry: { message_id: string } | null =
-        cachedId !== undefined ? { message_id: cachedId } : await this.#store.getReceiptMap(cid, key);
-      let quick = false;
+        cachedId !== undefined
+          ? { message_id: cachedId }
+          : inFlightId !== undefined
+            ? { message_id: inFlightId }
+            : await this.#store.getReceiptMap(cid, key);
+      let quick = inFlightId !== undefined;
       if (entry === null) {
         const closedFor = this.#closed.get(`${cid}\0${key}`);
         if (closedFor !== undefined) {
@@ -512,7 +536,7 @@ export class ReceiptEngine implements UpstreamEvents {
     }
   }
 
-  async #accepted(cid: string, given: MessageRecord, upstreamId: string): Promise<void> {
+  async #accepted(cid: string, given: MessageRecord, upstreamId: string, key: string): Promise<void> {
     const now = this.#clock.now();
     // With the cache (this engine the only writer of sent parts), a part still `sending` as claimed is as the store
     // has it, and a part accepted again (a split message_payload) is as this engine last wrote it.
@@ -520,7 +544,6 @@ export class ReceiptEngine implements UpstreamEvents {
       ? (this.#cache.message(given.id, now) ?? (given.status === 'sending' ? given : undefined))
       : undefined;
     const message = known ?? (await this.#store.getMessage(given.id)) ?? given;
-    const key = submitRespIdKey(upstreamId, upstreamIdOptions(this.#settings(cid)));
     const done = message.status === 'final' || message.status === 'failed' || message.status === 'cancelled';
     const intermediate = !done && wantsEsmeReceipt(message, MessageState.ENROUTE);
     // One tick, so the store commits the status, the intermediate receipt and the map together. A held quick receipt
