@@ -487,7 +487,7 @@ export function renderRecord(r: BenchRecord): string {
     `Written by \`npm run bench${r.quick ? ' -- --quick' : ''}\` on ${utc(r.startedAt)} ` +
       `(${Math.floor(took / 60)} min ${took % 60} s), commit ${m.commit}. ` +
       (r.quick ? '**Quick run**: shorter durations and fewer runs, figures indicative only. ' : 'Full durations. ') +
-      'Every peer figure was measured in this same run, on this machine, right before or after ours. ' +
+      'Every peer figure was measured in this same run, on this machine (load averages below). ' +
       'How to read it: [performance.md](performance.md).',
   );
   out.push('');
