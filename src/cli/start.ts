@@ -13,7 +13,7 @@ import {
   ErrorRing,
   logTap,
 } from '../api/dashboard/index.js';
-import { createHttpApi, openAccessLog } from '../api/httpApi/index.js';
+import { createHttpApi, createHttpApiServer, openAccessLog } from '../api/httpApi/index.js';
 import {
   ConfigError,
   type LoadedConfig,
@@ -262,7 +262,7 @@ export async function runStart(argv: string[], io: StartIo = { stdout: process.s
     ...(accessLog !== null ? { accessLog } : {}),
     isConnectorUp: (cid) => node.connectors.isUp(cid),
   });
-  const httpApiServer = createHttpServer(httpApi);
+  const httpApiServer = createHttpApiServer(httpApi);
   const closeHttpApi = async () => {
     await new Promise<void>((resolve) => httpApiServer.close(() => resolve()));
     await httpApi.drain();

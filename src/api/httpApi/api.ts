@@ -3,7 +3,14 @@
 // the MT pipeline (the same checks, routing, billing and durable enqueue as SMPP) and answer in Jasmin's words —
 // `Success "<message_id>"` / `Error "<reason>"` for /send, JSON for /balance and /rate.
 
-import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import {
+  type IncomingMessage,
+  maxHeaderSize,
+  type RequestListener,
+  type ServerResponse,
+  STATUS_CODES,
+} from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { Accounts } from '../../gateway/accounts.js';
 import { billMessage, checkCredit } from '../../gateway/billing.js';
 import { checkMt, type MtRequest } from '../../gateway/credentials.js';
@@ -112,6 +119,11 @@ function source(from: string | null): { addr: string; ton: number; npi: number }
 export type HttpApiListener = RequestListener & {
   /** Resolves once every request being processed has been answered. */
   drain(): Promise<void>;
+  /**
+   * The server's `clientError` handler: what node:http refuses before a request reaches the listener (request line
+   * and headers over its limit, a request it cannot parse, one not received in time) answered in Jasmin's words.
+   */
+  clientError(error: Error & { code?: string; rawPacket?: Buffer }, socket: Duplex): void;
 };
 
 /** Builds Jasmin's HTTP API as a node:http request listener (the composition root listens on `[http-api]`). */
@@ -339,7 +351,7 @@ export function createHttpApi(options: HttpApiOptions): HttpApiListener {
     const json = path === '/balance' || path === '/rate';
     try {
       if (method !== 'GET' && method !== 'POST') {
-        throw new HttpApiError(405, `Method ${method} not allowed`);
+        throw new HttpApiError(405, `Method ${method} not allowed`, undefined, { Allow: 'GET, POST' });
       }
       if (path === '/send') {
         const id = await send(req, outcome);
@@ -369,8 +381,8 @@ export function createHttpApi(options: HttpApiOptions): HttpApiListener {
       if (e.status < 500) {
         logger.info('http_api_refused', { path, status: e.status, username: outcome.username, reason: e.message });
       }
-      if (json) reply(res, e.status, 'application/json', JSON.stringify(e.message));
-      else reply(res, e.status, 'text/plain', `Error "${e.message}"`);
+      if (json) reply(res, e.status, 'application/json', JSON.stringify(e.message), undefined, e.headers);
+      else reply(res, e.status, 'text/plain', `Error "${e.message}"`, undefined, e.headers);
     }
     // One structured line per request; never the query string, which carries the password.
     accessLog?.info('http_access', {
@@ -403,7 +415,46 @@ export function createHttpApi(options: HttpApiOptions): HttpApiListener {
       });
   }) as HttpApiListener;
   listener.drain = () => (inflight === 0 ? Promise.resolve() : new Promise<void>((resolve) => idle.push(resolve)));
+  listener.clientError = (error, socket) => {
+    const code = error.code ?? '';
+    // As node:http does: answer only on a connection that can still take one and has not started another answer.
+    const writable = socket.writable && (socket as Duplex & { bytesWritten?: number }).bytesWritten === 0;
+    if (code === 'ECONNRESET' || !writable) {
+      socket.destroy();
+      return;
+    }
+    const [status, reason] = clientErrorAnswer(code);
+    // /balance and /rate answer JSON; the request line is read only this far, never logged (it holds the password).
+    const head = error.rawPacket?.subarray(0, 24).toString('latin1') ?? '';
+    const json = /^[A-Z]+ \/(balance|rate)(?:[/?# ]|$)/u.test(head);
+    const body = Buffer.from(json ? JSON.stringify(reason) : `Error "${reason}"`, 'utf8');
+    socket.end(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n` +
+        `Content-Type: ${json ? 'application/json' : 'text/plain'}; charset=utf-8\r\n` +
+        `Content-Length: ${body.length}\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n${body.toString('latin1')}`,
+      'latin1',
+    );
+    // A client that never reads its answer does not hold the socket (nor the server's close) for long.
+    setTimeout(() => socket.destroy(), 2000).unref();
+    const peer = (socket as Duplex & { remoteAddress?: string }).remoteAddress;
+    logger.info('http_api_refused', { peer, status, code, reason });
+    accessLog?.info('http_access', { peer, method: null, path: null, status, ms: 0, error: reason });
+  };
   return listener;
+}
+
+/** The status and reason of a request node:http refused before the listener (its `clientError` codes). */
+function clientErrorAnswer(code: string): [number, string] {
+  switch (code) {
+    case 'HPE_HEADER_OVERFLOW':
+      return [431, `Request line and headers larger than ${maxHeaderSize} bytes; send long content in a POST body.`];
+    case 'HPE_CHUNK_EXTENSIONS_OVERFLOW':
+      return [413, 'Chunk extensions too large.'];
+    case 'ERR_HTTP_REQUEST_TIMEOUT':
+      return [408, 'Request not received in time.'];
+    default:
+      return [400, `Malformed HTTP request (${code || 'unparseable'}).`];
+  }
 }
 
 /** The content of a split message without its UDHs (what content filters and route filters read). */
@@ -413,12 +464,20 @@ function wholeText(built: BuiltContent): Buffer {
   );
 }
 
-function reply(res: ServerResponse, status: number, type: string, body: string, ids?: readonly string[]): void {
+function reply(
+  res: ServerResponse,
+  status: number,
+  type: string,
+  body: string,
+  ids?: readonly string[],
+  extra: Readonly<Record<string, string>> = {},
+): void {
   const payload = Buffer.from(body, 'utf8');
   const headers: Record<string, string> = {
     'Content-Type': `${type}; charset=utf-8`,
     'Content-Length': String(payload.length),
     'Cache-Control': 'no-store',
+    ...extra,
   };
   // Every part of a long message has its own message_id, and its own receipts: all of them, in order.
   if (ids !== undefined && ids.length > 0) headers['X-Message-Ids'] = ids.join(',');

@@ -9,23 +9,32 @@ export class HttpApiError extends Error {
   readonly status: number;
   /** The request argument at fault (`to`, `dlr-url`…), when one is. */
   readonly argument: string | undefined;
+  /** Extra response headers (`Connection: close` after a body left unread, `Allow` for 405). */
+  readonly headers: Readonly<Record<string, string>>;
 
   /** Builds the error; `message` is shown to the client as it is. */
-  constructor(status: number, message: string, argument?: string) {
+  constructor(status: number, message: string, argument?: string, headers: Record<string, string> = {}) {
     super(message);
     this.status = status;
     this.argument = argument;
+    this.headers = headers;
   }
 }
+
+/** Arguments whose value is never repeated in an answer (answers are logged, and a password must not be). */
+const SECRET_ARGUMENTS: ReadonlySet<string> = new Set(['password']);
 
 /** 400: Jasmin's "Mandatory argument [x] is not found." */
 export function missingArgument(name: string): HttpApiError {
   return new HttpApiError(400, `Mandatory argument [${name}] is not found.`, name);
 }
 
-/** 400: Jasmin's "Argument [x] has an invalid value: [v]." with, after it, why (Jasmin gives no why). */
+/**
+ * 400: Jasmin's "Argument [x] has an invalid value: [v]." with, after it, why (Jasmin gives no why). The value is cut
+ * at 64 characters, and a password's is never shown.
+ */
 export function invalidArgument(name: string, value: string, why?: string): HttpApiError {
-  const shown = value.length > 64 ? `${value.slice(0, 64)}…` : value;
+  const shown = SECRET_ARGUMENTS.has(name) ? '(not shown)' : value.length > 64 ? `${value.slice(0, 64)}…` : value;
   return new HttpApiError(
     400,
     `Argument [${name}] has an invalid value: [${shown}].${why === undefined ? '' : ` ${why}`}`,

@@ -2,7 +2,7 @@
 // a loopback port, and a client that speaks GET, form POST and JSON POST.
 
 import { once } from 'node:events';
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Accounts } from '../../gateway/accounts.js';
 import { PasswordVerifier } from '../../gateway/password.js';
@@ -16,6 +16,7 @@ import {
 import { MtPipeline } from '../../gateway/pipeline.js';
 import type { MtRoute, UserRecord } from '../../store/model.js';
 import { createHttpApi, type HttpApiOptions } from './api.js';
+import { createHttpApiServer, type HttpApiServerOptions } from './server.js';
 
 /** One answer of the API. */
 export interface ApiAnswer {
@@ -47,6 +48,8 @@ export interface HarnessOptions {
   /** Wraps the pipeline the API sees (to inject refusals). */
   wrap?: (pipeline: MtPipeline) => HttpApiOptions['pipeline'];
   billingFeature?: boolean;
+  /** The server's time limits (the defaults of `smppgate start` when absent). */
+  server?: HttpApiServerOptions;
 }
 
 let ids = 0;
@@ -72,7 +75,7 @@ export async function startApi(options: HarnessOptions = {}): Promise<ApiHarness
     accessLog: { info: (event, fields) => access.push({ event, ...fields }) },
     clock,
   });
-  const server: Server = createServer(listener);
+  const server: Server = createHttpApiServer(listener, options.server);
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

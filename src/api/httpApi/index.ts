@@ -10,3 +10,4 @@ export {
   type HttpApiStore,
 } from './api.js';
 export { HttpApiError } from './errors.js';
+export { createHttpApiServer, type HttpApiServerOptions } from './server.js';

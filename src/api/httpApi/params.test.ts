@@ -15,10 +15,43 @@ function args(pairs: Record<string, string>): Args {
 const udh: SplitSettings = { split: 'udh', maxParts: 255, nextRef: () => 7 };
 
 describe('form decoding', () => {
-  it('decodes percent-escapes and + to octets, keeping unencoded octets and bad escapes as sent', () => {
+  it('decodes percent-escapes and + to octets, keeping unencoded octets as sent', () => {
     assert.deepEqual(decodeFormComponent('a+b%20c%00%ff'), Buffer.from([0x61, 0x20, 0x62, 0x20, 0x63, 0x00, 0xff]));
-    assert.deepEqual(decodeFormComponent('%zz%4'), Buffer.from('%zz%4'));
     assert.deepEqual(decodeFormComponent('\u00e9'), Buffer.from([0xe9]), 'one latin1 char is one octet');
+  });
+
+  it('refuses a malformed percent-escape with a 400 naming the argument and where, never the password', () => {
+    for (const [raw, at] of [
+      ['%zz', 1],
+      ['100%', 4],
+      ['ab%4', 3],
+      ['%4g', 1],
+      ['a%%41', 2],
+    ] as const) {
+      assert.throws(() => decodeFormComponent(raw), { name: 'MalformedEscapeError', offset: at - 1 }, raw);
+      assert.throws(
+        () => parseForm(`to=1&content=${raw}`, new Map()),
+        (e: unknown) =>
+          e instanceof HttpApiError &&
+          e.status === 400 &&
+          e.argument === 'content' &&
+          e.message.startsWith('Argument [content] has an invalid value: [') &&
+          e.message.includes(`Malformed percent-encoding at character ${at}.`) &&
+          e.message.includes('%25'),
+        raw,
+      );
+    }
+    assert.throws(
+      () => parseForm('password=Secret%zz', new Map()),
+      (e: unknown) => {
+        assert.ok(e instanceof HttpApiError && e.argument === 'password');
+        assert.ok(!e.message.includes('Secret'), e.message);
+        return true;
+      },
+    );
+    assert.throws(() => parseForm('con%tent=x', new Map()), /^HttpApiError: Argument name \[con%tent\] is not valid/);
+    // A repeated argument's value is checked too, though the first value is the one kept.
+    assert.throws(() => parseForm('to=1&to=%', new Map()), { argument: 'to' });
   });
 
   it('keeps the first value of a repeated argument, and empty values', () => {

@@ -16,17 +16,31 @@ export const HTTP_API_BODY_LIMIT = 64 * 1024;
 
 const HEX = /^[0-9a-f]{2}$/iu;
 
+/** A `%` not followed by two hexadecimal digits, at `offset` in the component as written. */
+export class MalformedEscapeError extends Error {
+  override readonly name = 'MalformedEscapeError';
+  readonly offset: number;
+
+  /** Builds the error for the `%` at `offset`. */
+  constructor(offset: number) {
+    super(`malformed percent-encoding at character ${offset + 1}`);
+    this.offset = offset;
+  }
+}
+
 /**
- * Percent-decodes one form component to octets (`+` is a space; a malformed `%` sequence is kept as written). The
- * input is the raw request as a latin1 string (one character per octet, as Node gives `req.url`), so octets a client
- * sent without encoding them come out unchanged.
+ * Percent-decodes one form component to octets (`+` is a space). The input is the raw request as a latin1 string
+ * (one character per octet, as Node gives `req.url`), so octets a client sent without encoding them come out
+ * unchanged. A `%` not followed by two hexadecimal digits throws MalformedEscapeError: Jasmin (Twisted) would keep
+ * it as written and send that text, but it is a client's encoding bug far more often than an intended `%`.
  */
 export function decodeFormComponent(s: string): Buffer {
   const out: number[] = [];
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
     if (c === 0x2b) out.push(0x20);
-    else if (c === 0x25 && HEX.test(s.slice(i + 1, i + 3))) {
+    else if (c === 0x25) {
+      if (!HEX.test(s.slice(i + 1, i + 3))) throw new MalformedEscapeError(i);
       out.push(Number.parseInt(s.slice(i + 1, i + 3), 16));
       i += 2;
     } else if (c < 0x100) out.push(c);
@@ -35,16 +49,43 @@ export function decodeFormComponent(s: string): Buffer {
   return Buffer.from(out);
 }
 
-/** Adds the arguments of an `a=1&b=2` string to `args`; a name already present keeps its first value. */
+const ESCAPE_HINT = 'A % must be followed by two hexadecimal digits; write a literal % as %25.';
+
+/**
+ * Adds the arguments of an `a=1&b=2` string to `args`; a name already present keeps its first value (as in Jasmin).
+ * A malformed percent-escape is a 400 naming the argument.
+ */
 export function parseForm(text: string, args: Args): void {
   if (text === '') return;
   for (const pair of text.split('&')) {
     if (pair === '') continue;
     const eq = pair.indexOf('=');
-    const name = decodeFormComponent(eq < 0 ? pair : pair.slice(0, eq)).toString('utf8');
-    const value = eq < 0 ? Buffer.alloc(0) : decodeFormComponent(pair.slice(eq + 1));
+    const rawName = eq < 0 ? pair : pair.slice(0, eq);
+    let name: string;
+    try {
+      name = decodeFormComponent(rawName).toString('utf8');
+    } catch (error) {
+      if (!(error instanceof MalformedEscapeError)) throw error;
+      const shown = rawName.length > 64 ? `${rawName.slice(0, 64)}…` : rawName;
+      throw new HttpApiError(400, `Argument name [${shown}] is not valid: ${error.message}. ${ESCAPE_HINT}`);
+    }
+    const rawValue = eq < 0 ? '' : pair.slice(eq + 1);
+    let value: Buffer;
+    try {
+      value = decodeFormComponent(rawValue);
+    } catch (error) {
+      if (!(error instanceof MalformedEscapeError)) throw error;
+      // The value as written from a few characters before the bad escape, so the client sees where it is.
+      const from = Math.max(0, error.offset - 16);
+      const shown = `${from > 0 ? '…' : ''}${rawValue.slice(from)}`;
+      throw invalidArgument(name, shown, `${capitalised(error.message)}. ${ESCAPE_HINT}`);
+    }
     if (!args.has(name)) args.set(name, value);
   }
+}
+
+function capitalised(s: string): string {
+  return s.charAt(0).toUpperCase() + s.slice(1);
 }
 
 /** Adds the members of a JSON object body (strings, numbers, booleans) to `args`. */
@@ -78,7 +119,9 @@ export async function readArgs(req: IncomingMessage): Promise<Args> {
   try {
     body = await readBody(req, HTTP_API_BODY_LIMIT);
   } catch (error) {
-    if (error instanceof HttpError) throw new HttpApiError(error.status, `${error.message}`);
+    // The headers say whether the connection must close (a declared body too large is never read).
+    if (error instanceof HttpError)
+      throw new HttpApiError(error.status, error.message, undefined, { ...error.headers });
     throw error;
   }
   if (body.length === 0) return args;
