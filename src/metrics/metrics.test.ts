@@ -8,6 +8,7 @@ import { defaultRoute, makeUser, memoryLogger, PASSWORD, sqliteStoreWith } from 
 import { GatewayNode } from '../node/node.js';
 import { CommandStatus, type PduOf } from '../smpp/codec/index.js';
 import { LatencyHistogram } from '../smpp/session/counters.js';
+import type { MoRoute, MtRoute } from '../store/model.js';
 import { createMetricsHandler } from './http.js';
 import { createMetrics, type GatewayMetrics } from './metrics.js';
 import { instrumentStore, StoreTimings } from './storeTiming.js';
@@ -102,7 +103,7 @@ function value(samples: Sample[], name: string, labels: Record<string, string> =
   return samples.find((s) => s.name === name && JSON.stringify(Object.entries(s.labels).sort()) === want)?.value;
 }
 
-const receiptOf = (upstreamId: string) =>
+const receiptOf = (upstreamId: string, stat = 'DELIVRD') =>
   ({
     command: 'deliver_sm',
     command_status: 0,
@@ -124,16 +125,23 @@ const receiptOf = (upstreamId: string) =>
     data_coding: 0,
     sm_default_msg_id: 0,
     short_message: Buffer.from(
-      `id:${upstreamId} sub:001 dlvrd:001 submit date:2611251200 done date:2611251201 stat:DELIVRD err:000 text:`,
+      `id:${upstreamId} sub:001 dlvrd:001 submit date:2611251200 done date:2611251201 stat:${stat} err:000 text:`,
     ),
   }) as PduOf<'deliver_sm'>;
 
-async function startGateway() {
+interface GatewayOptions {
+  routes?: MtRoute[];
+  moRoutes?: MoRoute[];
+  connectorStates?: Record<string, { state: string; binds: number }>;
+}
+
+async function startGateway(options: GatewayOptions = {}) {
   const users = [
     await makeUser({ mt: { value_filters: { dst_addr: '^33' } } }),
     await makeUser({ uid: 'u2', username: 'user2', mt: { quotas: { smpps_throughput: 1 } } }),
   ];
-  const { store: raw, cleanup } = await sqliteStoreWith(users, [defaultRoute(0, 'c1')]);
+  const { store: raw, cleanup } = await sqliteStoreWith(users, options.routes ?? [defaultRoute(0, 'c1')]);
+  for (const r of options.moRoutes ?? []) await raw.putMoRoute(r);
   const timings = new StoreTimings();
   const store = instrumentStore(raw, timings);
   const node = new GatewayNode({
@@ -157,7 +165,7 @@ async function startGateway() {
     pipeline: node.gateway.pipeline,
     store,
     events,
-    connectors: { states: () => ({ c1: { state: 'bound', binds: 2 } }) },
+    connectors: { states: () => options.connectorStates ?? { c1: { state: 'bound', binds: 2 } } },
     storeTimings: timings,
     delivery: node.delivery,
     processMetrics: false,
@@ -253,6 +261,128 @@ describe('metrics after a scripted scenario', () => {
     assert.equal(value(s, 'smppgate_smpp_unbinds_total'), 0, 'a crash is no unbind');
     assert.equal(value(s, 'smppgate_smpp_pdus_received_total', { command: 'submit_sm', status: 'ESME_ROK' }), 6);
     assert.equal(value(s, 'smppgate_receipts_total', { connector: 'c1', state: 'DELIVRD' }), 1);
+  });
+});
+
+/** An MO from the upstream (esm_class 0: not a receipt). */
+const moOf = (destination: string) =>
+  ({
+    ...receiptOf('none'),
+    esm_class: 0,
+    destination_addr: destination,
+    short_message: Buffer.from('hello from a phone'),
+  }) as PduOf<'deliver_sm'>;
+
+describe('metrics per connector, per state, per route', () => {
+  it('queues and ages per connector, receipts by state, MO by route, and every gauge at zero after all sockets die', async () => {
+    const { store, port, metrics, receipts } = await startGateway({
+      routes: [
+        defaultRoute(0, 'c1'),
+        {
+          order: 10,
+          type: 'static',
+          connectors: ['c2'],
+          filters: [{ type: 'destination_addr', regex: '^3399' }],
+          rate: 0,
+        },
+      ],
+      moRoutes: [
+        {
+          order: 20,
+          type: 'static',
+          targets: [{ kind: 'smpps', username: 'user2' }],
+          filters: [{ type: 'destination_addr', regex: '^555' }],
+        },
+      ],
+      connectorStates: {
+        c1: { state: 'bound', binds: 1 },
+        c2: { state: 'connecting', binds: 0 },
+        c3: { state: 'stopped', binds: 0 },
+      },
+    });
+    const tx = await Esme.connect({ port });
+    cleanups.push(() => tx.destroy());
+    const rx = await Esme.connect({ port });
+    cleanups.push(() => rx.destroy());
+    const trx = await Esme.connect({ port });
+    cleanups.push(() => trx.destroy());
+    assert.equal((await tx.bind('transmitter', 'user1', PASSWORD)).command_status, 0);
+    assert.equal((await rx.bind('receiver', 'user2', PASSWORD)).command_status, 0);
+    assert.equal((await trx.bind('transceiver', 'user1', PASSWORD)).command_status, 0);
+    for (const destination_addr of ['33600000001', '33600000002', '33600000003', '33990000001', '33990000002']) {
+      assert.equal((await tx.submit({ destination_addr })).command_status, 0);
+    }
+    // c1 had three parts, c2 two; one of each goes out and comes back with a different state.
+    const [m1] = await store.claimMessages('c1', 1, Date.now());
+    const [m2] = await store.claimMessages('c2', 1, Date.now());
+    await receipts.submitted('c1', m1, { kind: 'accepted', upstreamId: 'A-1' });
+    await receipts.submitted('c2', m2, { kind: 'accepted', upstreamId: 'B-1' });
+    assert.equal(await receipts.delivered('c1', receiptOf('A-1', 'DELIVRD')), 0);
+    assert.equal(await receipts.delivered('c2', receiptOf('B-1', 'UNDELIV')), 0);
+    // Two MO: one matches route 20 (to user2's receiver), one matches nothing.
+    assert.equal(await receipts.delivered('c1', moOf('5551234')), 0);
+    await receipts.delivered('c2', moOf('7770000'));
+
+    let s = await scrape(metrics);
+    assert.equal(value(s, 'smppgate_queue_depth', { connector: 'c1' }), 2);
+    assert.equal(value(s, 'smppgate_queue_depth', { connector: 'c2' }), 1);
+    assert.equal(value(s, 'smppgate_queue_depth', { connector: 'c3' }), 0, 'a connector with nothing queued shows 0');
+    for (const cid of ['c1', 'c2']) {
+      const age = value(s, 'smppgate_queue_oldest_age_seconds', { connector: cid });
+      assert.ok(age !== undefined && age >= 0 && age < 60, `${cid} age ${age}`);
+    }
+    assert.equal(value(s, 'smppgate_queue_oldest_age_seconds', { connector: 'c3' }), 0);
+    assert.equal(value(s, 'smppgate_connector_state', { connector: 'c2', state: 'connecting' }), 1);
+    assert.equal(value(s, 'smppgate_connector_state', { connector: 'c2', state: 'bound' }), 0);
+    assert.equal(value(s, 'smppgate_connector_state', { connector: 'c3', state: 'stopped' }), 1);
+    assert.equal(value(s, 'smppgate_mt_parts_accepted_total', { user: 'u1', connector: 'c1' }), 3);
+    assert.equal(value(s, 'smppgate_mt_parts_accepted_total', { user: 'u1', connector: 'c2' }), 2);
+    assert.equal(value(s, 'smppgate_receipts_total', { connector: 'c1', state: 'DELIVRD' }), 1);
+    assert.equal(value(s, 'smppgate_receipts_total', { connector: 'c2', state: 'UNDELIV' }), 1);
+    assert.equal(value(s, 'smppgate_receipts_total', { connector: 'c2', state: 'DELIVRD' }), undefined);
+    assert.equal(value(s, 'smppgate_mo_total', { route: '20', target: 'smpps(user2)' }), 1);
+    assert.equal(value(s, 'smppgate_mo_total', { route: 'none', target: 'none' }), 1);
+    assert.equal(value(s, 'smppgate_smpp_binds', { type: 'transmitter' }), 1);
+    assert.equal(value(s, 'smppgate_smpp_binds', { type: 'receiver' }), 1);
+    assert.equal(value(s, 'smppgate_smpp_binds', { type: 'transceiver' }), 1);
+    assert.equal(value(s, 'smppgate_smpp_user_binds', { user: 'u1', type: 'transceiver' }), 1);
+    assert.equal(value(s, 'smppgate_smpp_user_binds', { user: 'u2', type: 'receiver' }), 1);
+    // The routed MO reaches user2's receiver, both receipts user1's transceiver (each Esme answers ESME_ROK).
+    await until('the MO and both receipts delivered', async () => {
+      s = await scrape(metrics);
+      return (
+        value(s, 'smppgate_deliveries_total', { kind: 'mo', result: 'ok' }) === 1 &&
+        value(s, 'smppgate_deliveries_total', { kind: 'receipt', result: 'ok' }) === 2
+      );
+    });
+    assert.equal(value(s, 'smppgate_smpp_pdus_sent_total', { command: 'deliver_sm', status: 'ESME_ROK' }), 3);
+    assert.equal(value(s, 'smppgate_smpp_pdus_received_total', { command: 'deliver_sm_resp', status: 'ESME_ROK' }), 3);
+
+    // Every socket destroyed without an unbind: the live gauges go back to zero, the counters stay.
+    tx.destroy();
+    rx.destroy();
+    trx.destroy();
+    await until('the server saw every close', async () => {
+      s = await scrape(metrics);
+      return value(s, 'smppgate_smpp_connections') === 0;
+    });
+    for (const type of ['transmitter', 'receiver', 'transceiver']) {
+      assert.equal(value(s, 'smppgate_smpp_binds', { type }), 0, type);
+      assert.equal(value(s, 'smppgate_smpp_binds_total', { type }), 1, type);
+    }
+    for (const [user, type] of [
+      ['u1', 'transmitter'],
+      ['u2', 'receiver'],
+      ['u1', 'transceiver'],
+    ]) {
+      const v = value(s, 'smppgate_smpp_user_binds', { user, type });
+      assert.ok(v === 0 || v === undefined, `${user} ${type}: ${v}`);
+    }
+    assert.equal(value(s, 'smppgate_smpp_connections_closed_total'), 3);
+    assert.equal(value(s, 'smppgate_smpp_unbinds_total'), 0);
+    assert.equal(value(s, 'smppgate_receipts_total', { connector: 'c2', state: 'UNDELIV' }), 1);
+    assert.equal(value(s, 'smppgate_mo_total', { route: '20', target: 'smpps(user2)' }), 1);
+    assert.equal(value(s, 'smppgate_queue_depth', { connector: 'c1' }), 2, 'queues do not depend on binds');
   });
 });
 

@@ -72,6 +72,13 @@ interface PendingWrite {
   reject: (error: unknown) => void;
 }
 
+/**
+ * The share of maxBytes new messages may fill; the rest is kept for the work of the messages already accepted (sent
+ * state, receipt map, receipts, history: test/faults/storeFull.test.ts drains a full store with 0.5; 0.8 left a third
+ * of the accepted messages stuck, their history and receipts using up the headroom).
+ */
+const ACCEPT_SHARE = 0.5;
+
 const UNAVAILABLE_CODES = /^SQLITE_(BUSY|LOCKED|FULL|IOERR|CANTOPEN|READONLY|NOMEM|CORRUPT|NOTADB|PROTOCOL)/;
 
 /** A call of an optimistic batch failed: the batch is rolled back and run again with a savepoint per call. */
@@ -335,6 +342,8 @@ export class SqliteStore implements Store {
   readonly #batch: (ops: PendingWrite[], results: unknown[], errors: unknown[]) => void;
   readonly #s: Record<string, Database.Statement>;
   readonly #commitWindowMs: number;
+  /** With maxBytes: the pages in use past which new messages are refused (ACCEPT_SHARE of the cap). */
+  readonly #acceptPages: number | undefined;
   #pending: PendingWrite[] = [];
   #timer: NodeJS.Immediate | NodeJS.Timeout | null = null;
   #closed = false;
@@ -348,6 +357,7 @@ export class SqliteStore implements Store {
     this.#now = options.now ?? Date.now;
     this.file = join(options.path, 'smppgate.db');
     let db: Database.Database | undefined;
+    let acceptPages: number | undefined;
     try {
       mkdirSync(options.path, { recursive: true });
       db = new Database(this.file);
@@ -359,7 +369,9 @@ export class SqliteStore implements Store {
       migrate(db);
       if (options.maxBytes !== undefined) {
         const page = db.pragma('page_size', { simple: true }) as number;
-        db.pragma(`max_page_count = ${Math.max(1, Math.floor(options.maxBytes / page))}`);
+        const maxPages = Math.max(1, Math.floor(options.maxBytes / page));
+        db.pragma(`max_page_count = ${maxPages}`);
+        acceptPages = Math.floor(maxPages * ACCEPT_SHARE);
       }
     } catch (error) {
       db?.close();
@@ -368,6 +380,7 @@ export class SqliteStore implements Store {
       });
     }
     this.#db = db;
+    this.#acceptPages = acceptPages;
     this.#savepoint = db.transaction((fn: () => unknown) => fn());
     // Optimistic: every call runs straight in the batch's transaction, with no savepoint (two statements less per
     // call). If one throws, the whole transaction is rolled back and the batch runs again with a savepoint per call,
@@ -772,6 +785,24 @@ export class SqliteStore implements Store {
   // ---------------------------------------------------------------------------------------------- messages
 
   acceptMessages(records: MessageRecord[]): Promise<void> {
+    // Past the acceptance limit new messages are refused before they are queued, so the last part of max_size stays
+    // for the writes that move the messages already accepted (sent state, receipt map, receipts, deliveries): a store
+    // filled to its cap by acceptances alone could not record any of them, and nothing accepted would ever drain.
+    if (this.#acceptPages !== undefined) {
+      const used =
+        (this.#db.pragma('page_count', { simple: true }) as number) -
+        (this.#db.pragma('freelist_count', { simple: true }) as number);
+      if (used >= this.#acceptPages) {
+        return Promise.reject(
+          new StoreUnavailableError(
+            `store full: ${used} pages in use, new messages refused past ${this.#acceptPages}`,
+            {
+              full: true,
+            },
+          ),
+        );
+      }
+    }
     return this.#write(() => {
       for (const m of records) this.#s.insertMessage.run(...messageParams(m));
     }).catch((error: unknown) => {
