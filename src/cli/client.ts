@@ -29,6 +29,8 @@ export interface ClientOptions {
 /** A client for the admin API. */
 export interface AdminClient {
   request(method: string, path: string, body?: unknown): Promise<unknown>;
+  /** GET of a text resource on the admin port (`/metrics`); absent on clients that only speak JSON. */
+  text?(path: string): Promise<string>;
 }
 
 function errorMessage(body: unknown, status: number, statusText: string): { message: string; field?: string } {
@@ -44,6 +46,21 @@ export function createAdminClient(options: ClientOptions): AdminClient {
   const base = options.url.replace(/\/+$/, '');
   const timeoutMs = options.timeoutMs ?? 30_000;
   return {
+    async text(path) {
+      const headers: Record<string, string> = { Accept: 'text/plain' };
+      if (options.token !== null) headers.Authorization = `Bearer ${options.token}`;
+      let res: Response;
+      try {
+        res = await fetch(`${base}${path}`, { headers, signal: AbortSignal.timeout(timeoutMs) });
+      } catch (err) {
+        const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+        const why = cause?.code ?? cause?.message ?? (err as Error).message;
+        throw new ApiError(0, `cannot reach the admin API at ${base}: ${why}`, undefined, { cause: err });
+      }
+      const text = await res.text();
+      if (!res.ok) throw new ApiError(res.status, `HTTP ${res.status} ${res.statusText}`);
+      return text;
+    },
     async request(method, path, body) {
       const headers: Record<string, string> = { Accept: 'application/json' };
       if (options.token !== null) headers.Authorization = `Bearer ${options.token}`;
