@@ -67,6 +67,9 @@ describe('createDashboardSource', () => {
   });
 
   it('reads a costly queue depth less often, in proportion to what the last read cost', async () => {
+    // A manual monotonic clock: a read "costs" what it advances the clock by, and waits are clock steps, so the
+    // pacing is checked without depending on how busy the machine is.
+    let clock = 1000;
     let reads = 0;
     let costMs = 20;
     const slowStore = {
@@ -76,26 +79,29 @@ describe('createDashboardSource', () => {
       setConnectorStarted: store.setConnectorStarted.bind(store),
       queueDepths: async () => {
         reads++;
-        const until = performance.now() + costMs; // a synchronous backend blocks like this
-        while (performance.now() < until) {}
+        clock += costMs;
         return { up1: reads };
       },
     };
-    const source = createDashboardSource({ control: new FakeControl(), store: slowStore });
+    const monotonic = () => clock;
+    const source = createDashboardSource({ control: new FakeControl(), store: slowStore, monotonic });
     const [a, b] = await Promise.all([source.snapshot(), source.snapshot()]);
     assert.equal(reads, 1, 'concurrent snapshots share one read');
-    await new Promise((r) => setTimeout(r, 30));
+    clock += 30;
     const c = await source.snapshot();
     assert.equal(reads, 1, 'a 20 ms read is not repeated 30 ms later');
     assert.equal(c.connectors.find((x) => x.cid === 'up1')?.queue, 1);
     assert.equal(a.connectors.find((x) => x.cid === 'up1')?.queue, b.connectors.find((x) => x.cid === 'up1')?.queue);
+    clock += 20 * 50;
+    await source.snapshot();
+    assert.equal(reads, 2, 'read again once 50 times its cost has passed');
 
     costMs = 0;
-    const fast = createDashboardSource({ control: new FakeControl(), store: slowStore });
+    const fast = createDashboardSource({ control: new FakeControl(), store: slowStore, monotonic });
     await fast.snapshot();
-    await new Promise((r) => setTimeout(r, 20));
+    clock += 1;
     await fast.snapshot();
-    assert.equal(reads, 3, 'a cheap read is repeated at every snapshot');
+    assert.equal(reads, 4, 'a cheap read is repeated at every snapshot');
   });
 
   it('says what it does not count instead of showing zeros', async () => {

@@ -146,6 +146,8 @@ export interface DashboardSourceOptions {
   server?: SessionWindows;
   /** Epoch milliseconds (tests). */
   now?: () => number;
+  /** Monotonic milliseconds that time the queue reads (default performance.now; tests pass a manual clock). */
+  monotonic?: () => number;
 }
 
 /** How many times its own cost must pass before the queue depths are read again. */
@@ -159,6 +161,7 @@ const STATE_NAMES = new Map<MessageStateValue, string>(
 export function createDashboardSource(options: DashboardSourceOptions): DashboardSource {
   const { control, store, tally, server } = options;
   const now = options.now ?? Date.now;
+  const monotonic = options.monotonic ?? (() => performance.now());
   const errors = options.errors ?? new ErrorRing();
   // Connector errors are state, not events: record each new last_error once, when it first shows.
   const seenConnectorErrors = new Map<string, string | null>();
@@ -189,7 +192,7 @@ export function createDashboardSource(options: DashboardSourceOptions): Dashboar
   // cost, so a deep backlog costs the gateway at most ~2% of its time however many pages watch it.
   let queues: { at: number; cost: number; value: Promise<Record<string, number>> } | null = null;
   function queueDepths(): Promise<Record<string, number>> {
-    const t = performance.now();
+    const t = monotonic();
     if (queues !== null && t - queues.at < queues.cost * QUEUE_COST_FACTOR) return queues.value;
     const value = store.queueDepths();
     // Until it answers, its cost is unknown: concurrent snapshots share the read in progress.
@@ -197,7 +200,7 @@ export function createDashboardSource(options: DashboardSourceOptions): Dashboar
     queues = entry;
     value.then(
       () => {
-        entry.cost = performance.now() - t;
+        entry.cost = monotonic() - t;
       },
       () => {
         if (queues === entry) queues = null; // a failed read is not kept
