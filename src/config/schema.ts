@@ -321,7 +321,7 @@ export const storeSection = {
       min: 1_048_576,
       unit: 'bytes',
       description:
-        'SQLite: the largest the database may grow. Past it new submits get ESME_RMSGQFUL and nothing already accepted is touched. Unset: no limit but the disk.',
+        'SQLite: the largest the database may grow. Once half of it is in use new submits get ESME_RMSGQFUL; the other half is kept for moving the messages already accepted (their sent state, receipts and history), so they still drain. Unset: no limit but the disk.',
     },
     history_retention: {
       type: 'duration-seconds',

@@ -166,31 +166,73 @@ describe('sqlite store specifics', () => {
     const store = openSqliteStore({ path: tempDir(), maxBytes: 256 * 1024 });
     await store.createGroup({ gid: 'g1', enabled: true });
     await store.createUser(userFixture('full', { balance: 1000 }));
-    const big = () => messageFixture('full', 'c', { short_message: Buffer.alloc(2000, 0x41) });
+    // Deliveries (receipts, MO) may use the whole cap; new messages only half of it (the next test).
+    const big = () => ({
+      uid: 'full',
+      kind: 'mo' as const,
+      payload: { b: 'A'.repeat(2000) },
+      created_at: 0,
+      expires_at: 1e15,
+    });
     let failure: unknown;
-    let accepted = 0;
+    let queued = 0;
+    let charged = 0;
     for (let round = 0; round < 200 && failure === undefined; round++) {
-      // A charge and an acceptance share each batch, as in the gateway: when the batch fails, the charge is undone.
-      const batch = [big(), big(), big()];
+      // A charge and a write share each batch: when the batch fails, the charge is undone.
       const settled = await Promise.allSettled([
         store.charge('full', { amount: 1, smsCount: 0 }),
-        store.acceptMessages(batch),
+        store.enqueueDeliveries([big(), big(), big()]),
       ]);
       if (settled[1].status === 'rejected') {
         failure = settled[1].reason;
         assert.equal(settled[0].status, 'rejected', 'every call of the failed batch fails');
+      } else {
+        queued += 3;
+        charged++;
+      }
+    }
+    assert.ok(failure instanceof StoreUnavailableError, `got ${String(failure)}`);
+    assert.equal(failure.full, true);
+    assert.ok(queued > 0);
+    assert.equal((await store.peekDeliveries('full', 10_000, 0)).length, queued, 'nothing of the failed batch kept');
+    assert.equal(
+      (await store.getUser('full'))?.mt_messaging_cred.quotas.balance,
+      1000 - charged,
+      'only the committed batches were charged',
+    );
+    await store.close();
+  });
+
+  it('refuses new messages (full) once half of maxBytes is used, leaving the rest to the work of those accepted', async () => {
+    const store = openSqliteStore({ path: tempDir(), maxBytes: 256 * 1024 });
+    await store.createGroup({ gid: 'g1', enabled: true });
+    await store.createUser(userFixture('full', { balance: 1000 }));
+    const big = () => messageFixture('full', 'c', { short_message: Buffer.alloc(2000, 0x41) });
+    let failure: unknown;
+    let accepted = 0;
+    for (let round = 0; round < 200 && failure === undefined; round++) {
+      const batch = [big(), big(), big()];
+      try {
+        await store.acceptMessages(batch);
+        accepted += batch.length;
+      } catch (error) {
+        failure = error;
         for (const m of batch) assert.equal(await store.getMessage(m.id), null, 'nothing of the batch is kept');
-      } else accepted += batch.length;
+      }
     }
     assert.ok(failure instanceof StoreUnavailableError, `got ${String(failure)}`);
     assert.equal(failure.full, true);
     assert.ok(accepted > 0);
     assert.equal(await store.queueDepth('c'), accepted);
-    assert.equal(
-      (await store.getUser('full'))?.mt_messaging_cred.quotas.balance,
-      1000 - accepted / 3,
-      'only the committed batches were charged',
-    );
+    // The headroom is there for the accepted messages' receipts and history.
+    const receipts = Array.from({ length: 10 }, () => ({
+      uid: 'full',
+      kind: 'receipt' as const,
+      payload: { b: 'A'.repeat(2000) },
+      created_at: 0,
+      expires_at: 1e15,
+    }));
+    assert.equal((await store.enqueueDeliveries(receipts)).length, 10);
     // The process keeps serving: reads answer, and close still flushes and closes cleanly.
     assert.equal((await store.listMessages({ uid: 'full', limit: 10_000 })).length, accepted);
     await store.close();
