@@ -76,18 +76,23 @@ describe('fault: upstream flapping', () => {
       await new Promise((r) => setTimeout(r, 10));
     }
     await Promise.all(inflight);
+    console.log(`flapping: sending done after ${((Date.now() - started) / 1000).toFixed(1)} s`);
     cutting = false;
     clearTimeout(cutTimer);
 
     const accepted = esme.acceptedIds();
     const settleFrom = Date.now();
     // Quiesce: every accepted message receipted, and every receipt the SMSC made acknowledged by the gateway.
+    let esmeDoneSecs = Number.NaN;
     await until(
       'every receipt at the ESME and every SMSC receipt acknowledged',
-      () =>
-        accepted.every((id) => esme.receiptCounts().has(id)) &&
-        w.smsc.counters.receiptsAcked >= w.smsc.counters.receipts,
-      30_000,
+      () => {
+        const counts = esme.receiptCounts();
+        const esmeDone = accepted.every((id) => counts.has(id));
+        if (esmeDone && Number.isNaN(esmeDoneSecs)) esmeDoneSecs = (Date.now() - settleFrom) / 1000;
+        return esmeDone && w.smsc.counters.receiptsAcked >= w.smsc.counters.receipts;
+      },
+      35_000,
     ).catch(() => {}); // counted and asserted below, with the figures printed first
     const settleSecs = (Date.now() - settleFrom) / 1000;
     // Anything still owed or duplicated (an SMSC resend, a delivery retry) has time to arrive before counting.
@@ -123,7 +128,8 @@ describe('fault: upstream flapping', () => {
         missing,
         'duplicate receipts': dupReceipts,
         cuts,
-        'settle s': settleSecs,
+        'ESME receipts done s': esmeDoneSecs,
+        'SMSC receipts acked s': settleSecs,
         'upstream binds': w.smsc.counters.binds,
         'submit p50 ms': percentile(latencies, 50),
         'submit p99 ms': percentile(latencies, 99),

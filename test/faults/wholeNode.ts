@@ -6,6 +6,7 @@
 import { defaultRoute, makeUser, memoryLogger } from '../../src/gateway/pipeline.fixtures.js';
 import { GatewayNode } from '../../src/node/node.js';
 import type { PduOf } from '../../src/smpp/codec/index.js';
+import type { MemoryLogger } from '../../src/smpp/session/log.js';
 import type { Store } from '../../src/store/index.js';
 import { Esme } from '../helpers/esme.js';
 import { type FakeSmsc, type SmscOptions, startSmsc } from '../helpers/smsc.js';
@@ -35,19 +36,29 @@ export async function until(what: string, cond: () => boolean | Promise<boolean>
 /** A node wired to a fake SMSC through connector `up1` (user1 / PASSWORD, default route to up1). */
 export interface NodeWorld {
   node: GatewayNode;
+  /** Every log line of the node (all levels). */
+  log: MemoryLogger;
   smsc: FakeSmsc;
   port: number;
   close(): Promise<void>;
+}
+
+/** Options of {@link startNodeWorld}. */
+export interface NodeWorldOptions {
+  smsc?: SmscOptions;
+  /** Connector settings over the defaults (fast reconnects, 2 s response timeout). */
+  connector?: Record<string, unknown>;
+  /** The server's response timeout for deliver_sm to ESMEs, ms (default 2000). */
+  responseMs?: number;
+  /** Record message history, kept this long (its recorder also prunes finished messages). */
+  historyRetentionSecs?: number;
 }
 
 /**
  * Puts user1, the default MT route to `up1` and the smppc connector `up1` (pointing at a new fake SMSC) into `store`
  * (which must already hold group g1), then starts a node over it and waits for the connector to bind.
  */
-export async function startNodeWorld(
-  store: Store,
-  options: { smsc?: SmscOptions; connector?: Record<string, unknown>; responseMs?: number } = {},
-): Promise<NodeWorld> {
+export async function startNodeWorld(store: Store, options: NodeWorldOptions = {}): Promise<NodeWorld> {
   const smsc = await startSmsc({ receipts: { delayMs: 20 }, ...options.smsc });
   try {
     return await startNode(store, smsc, options);
@@ -57,11 +68,7 @@ export async function startNodeWorld(
   }
 }
 
-async function startNode(
-  store: Store,
-  smsc: FakeSmsc,
-  options: { connector?: Record<string, unknown>; responseMs?: number },
-): Promise<NodeWorld> {
+async function startNode(store: Store, smsc: FakeSmsc, options: NodeWorldOptions): Promise<NodeWorld> {
   await store.createUser(await makeUser());
   await store.putMtRoute(defaultRoute(0, 'up1'));
   await store.putConnector({
@@ -80,10 +87,12 @@ async function startNode(
       ...options.connector,
     },
   });
+  const log = memoryLogger();
   const node = new GatewayNode({
     store,
-    logger: memoryLogger(),
+    logger: log,
     dlrExpirySecs: 600,
+    ...(options.historyRetentionSecs !== undefined ? { historyRetentionSecs: options.historyRetentionSecs } : {}),
     server: {
       id: 'smpps_fnode',
       bind: '127.0.0.1',
@@ -109,6 +118,7 @@ async function startNode(
   }
   return {
     node,
+    log,
     smsc,
     port,
     close: async () => {

@@ -1,0 +1,265 @@
+// Issue #8: the store full or briefly unavailable, on the whole path (ESME → GatewayNode → smppc → fake SMSC).
+//
+// (a) SQLite with a small `[store] max_size`: with the upstream down, messages pile up until the database is full;
+//     new submits then get ESME_RMSGQFUL (not ROK, not a crash, not a hang), the messages already accepted still go
+//     out once the upstream is back and their receipts reach the ESME, and once the queue has drained submits are
+//     accepted again by themselves.
+// (b) Redis killed (SIGKILL, append-only file fsynced on every write) for a few seconds then started again, while
+//     an ESME keeps sending: submits during the outage get ESME_RSYSERR / ESME_RMSGQFUL at once (well inside the
+//     ESME's timeout), everything accepted before or after is delivered with its receipt, and submits succeed again
+//     without restarting the gateway.
+// (c) A real full disk is not made here: it needs a tiny file system (a loop or tmpfs mount), which needs root mounts
+//     this suite does not assume. max_size drives SQLite into the same SQLITE_FULL path a full disk does.
+
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { openRedisStore } from '../../src/store/redis/redisStore.js';
+import { openSqliteStore } from '../../src/store/sqlite/sqliteStore.js';
+import { redisUnavailable, startRedis } from '../helpers/redisServer.js';
+import {
+  CountingEsme,
+  type NodeWorld,
+  percentile,
+  printTable,
+  type SubmitOutcome,
+  startNodeWorld,
+  statusName,
+  until,
+} from './wholeNode.js';
+
+const ESME_RMSGQFUL = 0x14;
+const ESME_RSYSERR = 0x08;
+
+const cleanups: (() => Promise<void>)[] = [];
+after(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+function tally(outcomes: readonly SubmitOutcome[]): string {
+  const by = new Map<string, number>();
+  for (const o of outcomes) by.set(statusName(o.status), (by.get(statusName(o.status)) ?? 0) + 1);
+  return [...by].map(([k, v]) => `${k} ${v}`).join(', ');
+}
+
+/** Waits until every id has a receipt at the ESME; returns how many are still missing (0 when all came). */
+async function receiptsFor(esme: CountingEsme, ids: readonly string[], ms: number): Promise<number> {
+  const missing = () => {
+    const counts = esme.receiptCounts();
+    return ids.filter((id) => !counts.has(id)).length;
+  };
+  await until('every receipt', () => missing() === 0, ms).catch(() => {});
+  return missing();
+}
+
+describe('fault: the store full or unavailable', () => {
+  it('SQLite max_size reached: ESME_RMSGQFUL, accepted messages still delivered, accepting again once drained', {
+    timeout: 110_000,
+  }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'smppgate-full-'));
+    cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
+    // The schema first, to learn its size; then the store reopened with room for some hundreds of messages.
+    const first = openSqliteStore({ path: dir });
+    await first.createGroup({ gid: 'g1', enabled: true });
+    await first.close();
+    const maxBytes = statSync(join(dir, 'smppgate.db')).size + 256 * 1024;
+    const store = openSqliteStore({ path: dir, maxBytes });
+    cleanups.push(() => store.close());
+    // History kept 1 s, so that the recorder's prune (every 5 minutes in service, run by hand below) frees the rows
+    // of finished messages: max_size counts them too, and only their removal makes room for new ones.
+    const w: NodeWorld = await startNodeWorld(store, {
+      smsc: { receipts: { delayMs: 20, retryMs: 300 } },
+      historyRetentionSecs: 1,
+    });
+    cleanups.push(() => w.close());
+    const esme = await CountingEsme.bind(w.port);
+    cleanups.push(async () => esme.close());
+
+    // Upstream down: nothing leaves, so every accepted message stays in the store.
+    w.smsc.setDown(true);
+    w.smsc.kill();
+    await until('the connector down', () => !w.node.connectors.isUp('up1'));
+
+    // Fill: ten at a time until the store says full, then a few more to see it keeps saying so.
+    let firstFull = -1;
+    for (let i = 0; i < 20_000 && (firstFull < 0 || esme.outcomes.length < firstFull + 50); i += 10) {
+      const batch = await Promise.all(Array.from({ length: 10 }, (_, k) => esme.submit(`fill ${i + k}`)));
+      if (firstFull < 0 && batch.some((o) => o.status === ESME_RMSGQFUL)) firstFull = esme.outcomes.length;
+    }
+    const fillOutcomes = [...esme.outcomes];
+    const accepted = esme.acceptedIds();
+    const fullLatencies = fillOutcomes.filter((o) => o.status === ESME_RMSGQFUL).map((o) => o.ms);
+    const depthFull = await store.queueDepth('up1');
+    assert.ok(firstFull > 0, `the store became full (${tally(fillOutcomes)})`);
+    assert.deepEqual(
+      fillOutcomes
+        .filter((o) => o.status !== 0 && o.status !== ESME_RMSGQFUL)
+        .map((o) => o.error ?? statusName(o.status)),
+      [],
+      'every submit answered ROK or ESME_RMSGQFUL',
+    );
+    assert.ok(
+      fillOutcomes.slice(firstFull).every((o) => o.status === ESME_RMSGQFUL),
+      `once full, refused (${tally(fillOutcomes.slice(firstFull))})`,
+    );
+
+    // Upstream back: the accepted messages go out and their receipts come back, although the store is full.
+    const upAt = Date.now();
+    w.smsc.setDown(false);
+    const missing = await receiptsFor(esme, accepted, 60_000);
+    const drainSecs = (Date.now() - upAt) / 1000;
+    const upstreamTexts = new Set(
+      w.smsc.submits.flatMap((s) =>
+        s.status === 0 && s.pdu.command === 'submit_sm' ? [s.pdu.short_message.toString()] : [],
+      ),
+    );
+    const notUpstream = fillOutcomes.filter((o, i) => o.status === 0 && !upstreamTexts.has(`fill ${i}`)).length;
+
+    // Drained: the finished messages still fill the store until history's prune removes them; then new submits are
+    // accepted again by themselves (space reused), and delivered.
+    await until('the queue drained', async () => (await store.queueDepth('up1')) === 0, 10_000).catch(() => {});
+    const beforePrune = await esme.submit('drained, not pruned');
+    await new Promise((r) => setTimeout(r, 1100)); // older than the 1 s retention
+    const pruned = (await w.node.history?.prune()) ?? 0;
+    let reopenedAfter = -1;
+    const again: SubmitOutcome[] = [];
+    const againFrom = Date.now();
+    while (Date.now() - againFrom < 15_000) {
+      const o = await esme.submit('after the drain');
+      again.push(o);
+      if (o.status === 0) {
+        reopenedAfter = (Date.now() - againFrom) / 1000;
+        break;
+      }
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    const afterIds = await Promise.all(Array.from({ length: 50 }, (_, k) => esme.submit(`after ${k}`)));
+    const afterMissing = await receiptsFor(
+      esme,
+      afterIds.flatMap((o) => (o.id === undefined ? [] : [o.id])),
+      20_000,
+    );
+    const dup = [...esme.receiptCounts().values()].reduce((n, c) => n + c - 1, 0);
+    printTable(`store full (SQLite max_size ${Math.round(maxBytes / 1024)} KiB, upstream down while filling)`, [
+      {
+        submits: fillOutcomes.length,
+        accepted: accepted.length,
+        'queue depth when full': depthFull,
+        RMSGQFUL: fillOutcomes.filter((o) => o.status === ESME_RMSGQFUL).length,
+        other: fillOutcomes.filter((o) => o.status !== 0 && o.status !== ESME_RMSGQFUL).length,
+        'RMSGQFUL p50 ms': percentile(fullLatencies, 50),
+        'RMSGQFUL p99 ms': percentile(fullLatencies, 99),
+        'not sent upstream': notUpstream,
+        'receipts missing': missing,
+        'drain s': drainSecs,
+        'drained, not pruned': statusName(beforePrune.status),
+        'rows pruned': pruned,
+        'accepting again after s': reopenedAfter,
+        'after-drain ROK': afterIds.filter((o) => o.status === 0).length,
+        'after-drain receipts missing': afterMissing,
+        'duplicate receipts': dup,
+      },
+    ]);
+    assert.equal(notUpstream, 0, 'every accepted message reached the SMSC');
+    assert.equal(missing, 0, 'every accepted message got its receipt at the ESME');
+    assert.ok(reopenedAfter >= 0, `accepting again once drained (${tally(again)})`);
+    assert.equal(tally(afterIds), 'ROK 50', 'submits after the drain accepted');
+    assert.equal(afterMissing, 0, 'and receipted');
+    assert.equal(dup, 0, 'no duplicate receipt');
+  });
+
+  it('Redis killed for 3 s then back: quick ESME_RSYSERR meanwhile, nothing accepted lost, accepting again', {
+    skip: redisUnavailable() ?? false,
+    timeout: 110_000,
+  }, async () => {
+    const redis = await startRedis({ persistence: 'always' });
+    cleanups.push(() => redis.stop());
+    const store = await openRedisStore({ url: redis.url, keyPrefix: 'full:', nodeId: 'n1' });
+    cleanups.push(() => store.close());
+    await store.createGroup({ gid: 'g1', enabled: true });
+    const w: NodeWorld = await startNodeWorld(store, { smsc: { receipts: { delayMs: 20, retryMs: 300 } } });
+    cleanups.push(() => w.close());
+    const esme = await CountingEsme.bind(w.port);
+    cleanups.push(async () => esme.close());
+
+    // The ESME: 50 submits a second throughout, each tagged with the phase it was sent in.
+    const phases: ('before' | 'outage' | 'after')[] = [];
+    let phase: 'before' | 'outage' | 'after' = 'before';
+    let sending = true;
+    const inflight = new Set<Promise<unknown>>();
+    const sender = (async () => {
+      for (let i = 0; sending; i++) {
+        phases.push(phase);
+        const p = esme.submit(`redis ${i}`);
+        inflight.add(p);
+        void p.then(() => inflight.delete(p));
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    })();
+    await new Promise((r) => setTimeout(r, 3000));
+    phase = 'outage';
+    await redis.kill();
+    await new Promise((r) => setTimeout(r, 3000));
+    await redis.restart();
+    const backAt = Date.now();
+    phase = 'after';
+    // Accepting again: wait for the first ROK sent after the restart, then keep sending a while.
+    await until(
+      'an ROK after the restart',
+      () => esme.outcomes.some((o, i) => phases[i] === 'after' && o.status === 0),
+      20_000,
+    ).catch(() => {});
+    const recoveredSecs = (Date.now() - backAt) / 1000;
+    await new Promise((r) => setTimeout(r, 3000));
+    sending = false;
+    await sender;
+    await Promise.all(inflight);
+
+    const outcomes = esme.outcomes;
+    const of = (p: string) => outcomes.filter((_, i) => phases[i] === p);
+    const accepted = esme.acceptedIds();
+    const missing = await receiptsFor(esme, accepted, 40_000);
+    await new Promise((r) => setTimeout(r, 1000));
+    const upstreamTexts = new Set(
+      w.smsc.submits.flatMap((s) =>
+        s.status === 0 && s.pdu.command === 'submit_sm' ? [s.pdu.short_message.toString()] : [],
+      ),
+    );
+    const notUpstream = outcomes.filter((o, i) => o.status === 0 && !upstreamTexts.has(`redis ${i}`)).length;
+    const dup = [...esme.receiptCounts().values()].reduce((n, c) => n + c - 1, 0);
+    // A receipt the ESME acknowledged while Redis was down cannot be removed from its queue, so it is sent again once
+    // Redis is back (store-and-forward is at-least-once): each duplicate must be one of those.
+    const acksUnrecorded = w.log.lines.filter((l) => l.event === 'delivery_ack_failed').length;
+    const refusedMs = of('outage')
+      .filter((o) => o.status !== 0)
+      .map((o) => o.ms);
+    const lastAfter = of('after').slice(-50);
+    printTable('store unavailable (Redis SIGKILL for 3 s, then restarted; ESME at 50/s)', [
+      {
+        'before ROK': tally(of('before')),
+        'during outage': tally(of('outage')),
+        'after restart': tally(of('after')),
+        'refusal p50 ms': percentile(refusedMs, 50),
+        'refusal max ms': percentile(refusedMs, 100),
+        'first ROK after restart s': recoveredSecs,
+        accepted: accepted.length,
+        'not sent upstream': notUpstream,
+        'receipts missing': missing,
+        'duplicate receipts': dup,
+        'acks unrecorded': acksUnrecorded,
+      },
+    ]);
+    assert.deepEqual(
+      outcomes.filter((o) => ![0, ESME_RSYSERR, ESME_RMSGQFUL].includes(o.status)).map((o) => o.error ?? o.status),
+      [],
+      'every submit answered ROK, ESME_RSYSERR or ESME_RMSGQFUL within the ESME timeout',
+    );
+    assert.ok(refusedMs.length > 0, `submits during the outage refused (${tally(of('outage'))})`);
+    assert.equal(tally(lastAfter), `ROK ${lastAfter.length}`, 'accepting again without a restart of the gateway');
+    assert.equal(notUpstream, 0, 'every accepted message reached the SMSC');
+    assert.equal(missing, 0, 'every accepted message got its receipt');
+    assert.ok(dup <= acksUnrecorded, `${dup} duplicate receipts, ${acksUnrecorded} acknowledgements unrecorded`);
+  });
+});
