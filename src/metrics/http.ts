@@ -4,6 +4,7 @@
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createBearerCheck } from '../api/http/auth.js';
+import { requestUrl } from '../api/http/target.js';
 import type { GatewayMetrics } from './metrics.js';
 
 /** The path the metrics are served on. */
@@ -34,7 +35,7 @@ function answer(res: ServerResponse, status: number, text: string, headers: Reco
 export function createMetricsHandler(options: MetricsHandlerOptions): MetricsHandler {
   const tokenMatches = createBearerCheck(options.token);
   return (req, res) => {
-    const pathname = new URL(req.url ?? '/', 'http://localhost').pathname.replace(/\/+$/, '');
+    const pathname = requestUrl(req)?.pathname.replace(/\/+$/, '');
     if (pathname !== METRICS_PATH) return false;
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       answer(res, 405, 'only GET and HEAD\n', { Allow: 'GET, HEAD' });

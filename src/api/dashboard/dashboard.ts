@@ -8,6 +8,7 @@ import { mapStoreError } from '../admin/api.js';
 import { type AdminLogger, silentLogger } from '../admin/deps.js';
 import { readBody } from '../http/body.js';
 import { HttpError } from '../http/errors.js';
+import { requestUrl } from '../http/target.js';
 import { CLIENT_JS } from './assets/client.js';
 import { dashboardPage, FAVICON_SVG, loginPage } from './assets/page.js';
 import { STYLE_CSS } from './assets/style.js';
@@ -248,7 +249,8 @@ export function createDashboard(options: DashboardOptions): DashboardHandler {
   }
 
   const handler = ((req: IncomingMessage, res: ServerResponse): boolean => {
-    const url = new URL(req.url ?? '/', 'http://localhost');
+    const url = requestUrl(req);
+    if (url === null) return false; // not a path: the admin API answers it
     if (url.pathname !== DASHBOARD_PATH && !url.pathname.startsWith(`${DASHBOARD_PATH}/`)) return false;
     const started = Date.now();
     const send: Send = (status, type, body, headers = {}) => {

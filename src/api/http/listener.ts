@@ -7,6 +7,7 @@ import { DEFAULT_BODY_LIMIT, readJson } from './body.js';
 import { HttpError } from './errors.js';
 import { sendError, sendJson } from './respond.js';
 import type { Router } from './router.js';
+import { requestUrl } from './target.js';
 
 /** Structured log lines of the listener. */
 export interface ListenerLogger {
@@ -35,9 +36,14 @@ export function createJsonListener(options: JsonListenerOptions): RequestListene
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const method = req.method ?? 'GET';
-    // The host is irrelevant to routing; a fixed base keeps a hostile Host header out of URL parsing.
-    const url = new URL(req.url ?? '/', 'http://localhost');
+    // The host is irrelevant to routing; a fixed origin keeps a hostile Host header out of URL parsing.
+    const url = requestUrl(req);
     const started = Date.now();
+    if (url === null) {
+      const status = sendError(res, new HttpError(400, 'the request target is not a path'));
+      logger?.info('http.request', { method, path: null, status, ms: Date.now() - started });
+      return;
+    }
     let status: number;
     try {
       if (authenticate !== undefined && !(isPublic?.(method, url.pathname) ?? false)) authenticate(req);
