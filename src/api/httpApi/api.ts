@@ -344,9 +344,9 @@ export function createHttpApi(options: HttpApiOptions): HttpApiListener {
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = Date.now();
     const method = req.method ?? 'GET';
-    // The host is irrelevant; a fixed base keeps a hostile Host header out of URL parsing.
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    const path = url.pathname.replace(/\/+$/u, '') || '/';
+    // The path as sent, up to the query: URL parsing would throw on some targets (`//`, `/\`), leaving the request
+    // unanswered, and reads others (`//send`) as a host.
+    const path = (req.url ?? '/').split(/[?#]/u, 1)[0].replace(/\/+$/u, '') || '/';
     const outcome: Outcome = { status: 200 };
     const json = path === '/balance' || path === '/rate';
     try {

@@ -24,6 +24,14 @@ export class HttpApiError extends Error {
 /** Arguments whose value is never repeated in an answer (answers are logged, and a password must not be). */
 const SECRET_ARGUMENTS: ReadonlySet<string> = new Set(['password']);
 
+/**
+ * An argument name as an answer shows it: as given when it looks like a name, else only its length — a body sent
+ * with the wrong Content-Type (XML, JSON as a form) reads as one long "name" holding the whole body, password too.
+ */
+export function shownName(name: string): string {
+  return /^[\w.%[\]-]{1,64}$/u.test(name) ? name : `(a name of ${name.length} characters, not shown)`;
+}
+
 /** 400: Jasmin's "Mandatory argument [x] is not found." */
 export function missingArgument(name: string): HttpApiError {
   return new HttpApiError(400, `Mandatory argument [${name}] is not found.`, name);
@@ -37,14 +45,14 @@ export function invalidArgument(name: string, value: string, why?: string): Http
   const shown = SECRET_ARGUMENTS.has(name) ? '(not shown)' : value.length > 64 ? `${value.slice(0, 64)}…` : value;
   return new HttpApiError(
     400,
-    `Argument [${name}] has an invalid value: [${shown}].${why === undefined ? '' : ` ${why}`}`,
+    `Argument [${shownName(name)}] has an invalid value: [${shown}].${why === undefined ? '' : ` ${why}`}`,
     name,
   );
 }
 
-/** 400: Jasmin's "Argument [x] is unknown." */
+/** 400: Jasmin's "Argument [x] is unknown." (a name that is not one is not shown: shownName). */
 export function unknownArgument(name: string): HttpApiError {
-  return new HttpApiError(400, `Argument [${name}] is unknown.`, name);
+  return new HttpApiError(400, `Argument [${shownName(name)}] is unknown.`, name);
 }
 
 /** 403: Jasmin's "Authentication failure for username:x" (unknown user, wrong password, disabled user or group). */

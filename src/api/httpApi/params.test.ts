@@ -50,6 +50,17 @@ describe('form decoding', () => {
       },
     );
     assert.throws(() => parseForm('con%tent=x', new Map()), /^HttpApiError: Argument name \[con%tent\] is not valid/);
+    // A name that is not one (a whole XML or JSON body sent as a form) is not repeated, since it may hold a password.
+    assert.throws(
+      () => parseForm('<a>Secret%zz</a>', new Map()),
+      (e: unknown) => {
+        assert.ok(e instanceof HttpApiError && !e.message.includes('Secret'), String(e));
+        return true;
+      },
+    );
+    assert.throws(() => sendArgs(args({ '{"password":"Secret"}': '' })), {
+      message: 'Argument [(a name of 21 characters, not shown)] is unknown.',
+    });
     // A repeated argument's value is checked too, though the first value is the one kept.
     assert.throws(() => parseForm('to=1&to=%', new Map()), { argument: 'to' });
   });

@@ -6,7 +6,7 @@
 import type { IncomingMessage } from 'node:http';
 import { readBody } from '../http/body.js';
 import { HttpError } from '../http/errors.js';
-import { HttpApiError, invalidArgument, missingArgument, unknownArgument } from './errors.js';
+import { HttpApiError, invalidArgument, missingArgument, shownName, unknownArgument } from './errors.js';
 
 /** The arguments of one request: each name's first value, as octets. */
 export type Args = Map<string, Buffer>;
@@ -66,8 +66,10 @@ export function parseForm(text: string, args: Args): void {
       name = decodeFormComponent(rawName).toString('utf8');
     } catch (error) {
       if (!(error instanceof MalformedEscapeError)) throw error;
-      const shown = rawName.length > 64 ? `${rawName.slice(0, 64)}…` : rawName;
-      throw new HttpApiError(400, `Argument name [${shown}] is not valid: ${error.message}. ${ESCAPE_HINT}`);
+      throw new HttpApiError(
+        400,
+        `Argument name [${shownName(rawName)}] is not valid: ${error.message}. ${ESCAPE_HINT}`,
+      );
     }
     const rawValue = eq < 0 ? '' : pair.slice(eq + 1);
     let value: Buffer;
