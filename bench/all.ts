@@ -131,7 +131,7 @@ function commit(): string {
   }
 }
 
-function machine(loadBefore: number[]): Machine {
+function machine(loadBefore: number[], commitAtStart: string): Machine {
   const cpu = cpus();
   return {
     cpuModel: cpu[0]?.model.trim() ?? 'unknown',
@@ -139,7 +139,7 @@ function machine(loadBefore: number[]): Machine {
     ramGiB: totalmem() / 1024 ** 3,
     node: process.version,
     os: osName(),
-    commit: commit(),
+    commit: commitAtStart,
     loadBefore,
     loadAfter: loadavg(),
   };
@@ -201,6 +201,7 @@ process.on('SIGINT', () => {
 // Main
 
 const loadBefore = loadavg();
+const commitAtStart = commit(); // the code measured: others may commit while it runs
 const startedAt = new Date();
 const rows: TableRow[] = [];
 const gateway: GatewayOutcome[] = [];
@@ -242,7 +243,7 @@ for (const step of steps) {
 rows.push(...gatewayRows(gateway));
 
 const record = renderRecord({
-  machine: machine(loadBefore),
+  machine: machine(loadBefore, commitAtStart),
   startedAt,
   finishedAt: new Date(),
   quick,
