@@ -12,9 +12,11 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { type Browser, chromium, type Page } from 'playwright-core';
+import { messageView } from '../src/api/admin/messageView.js';
 import { createDashboard } from '../src/api/dashboard/index.js';
 import { FakeSource } from '../src/api/dashboard/testing.js';
 import { runStart, type StartedGateway } from '../src/cli/start.js';
+import { messageFixture } from '../src/store/conformance/suite.js';
 import { connectClient, type NodeSmppSession, request } from './helpers/smppClient.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -282,6 +284,28 @@ describe('dashboard in Chromium', () => {
       assert.equal(page.url(), `${base}/dashboard`);
       await page.waitForFunction(() => document.getElementById('mt-accepted')?.textContent === '0');
       await page.waitForFunction(() => document.getElementById('live')?.getAttribute('data-state') === 'live');
+
+      // A last error about a message: its Look up button shows that message below.
+      source.messages.set('m-77', {
+        message: messageView(messageFixture('u1', 'sim', { id: 'm-77', destination_addr: '33699000077' })),
+        history: [{ at: source.clock, event: 'upstream rejected', detail: 'refused by sim: ESME_RTHROTTLED' }],
+        history_source: 'history',
+      });
+      source.errors = [
+        {
+          at: source.clock,
+          level: 'warn',
+          event: 'upstream_rejected',
+          message: 'sim refused m-77: ESME_RTHROTTLED',
+          message_id: 'm-77',
+        },
+      ];
+      await page.click('#errors button[data-lookup="m-77"]');
+      await page.waitForFunction(() =>
+        /refused by sim: ESME_RTHROTTLED/.test(document.getElementById('lookup-result')?.textContent ?? ''),
+      );
+      assert.ok(source.calls.includes('lookup m-77'));
+      assert.equal(await page.inputValue('#lookup-id'), 'm-77');
 
       await page.evaluate(() => {
         window.marker = 42;

@@ -19,7 +19,16 @@ describe('createDashboardTally', () => {
     hub.emit({ ...base, type: 'receipt', id: 'm4', state: MessageState.DELIVERED, error_code: 0, forwarded: false });
     hub.emit({ at: 3, type: 'mo', cid: 'up1', route: 0, target: 'smpps(alice)' });
     hub.emit({ at: 4, type: 'mo', cid: 'up1', route: null, target: null });
-    hub.emit({ at: 5, type: 'delivery', uid: 'u1', seq: 9, kind: 'receipt', session: 's1', result: 'timeout' });
+    hub.emit({
+      at: 5,
+      type: 'delivery',
+      uid: 'u1',
+      seq: 9,
+      kind: 'receipt',
+      session: 's1',
+      result: 'timeout',
+      message_id: 'm1',
+    });
     hub.emit({ at: 6, type: 'delivery', uid: 'u1', seq: 10, kind: 'mo', session: 's1', result: 'ok' });
     hub.emit({ at: 7, type: 'accepted', uid: 'u1', ids: ['x'], cid: 'up1', route: 0, parts: 1, channel: 'smpps' });
 
@@ -33,6 +42,15 @@ describe('createDashboardTally', () => {
       ],
     );
     assert.match(errors.entries()[0].message, /ESME_RTHROTTLED/);
+    assert.deepEqual(
+      errors.entries().map((e) => [e.session ?? null, e.message_id ?? null]),
+      [
+        [null, 'm3'],
+        [null, null],
+        ['s1', 'm1'],
+      ],
+      'the ids an operator can look up',
+    );
 
     tally.close();
     assert.equal(hub.active, false, 'close() stops listening');

@@ -47,9 +47,16 @@ export function createDashboardTally(hub: EventHub, errors?: ErrorRing): Dashboa
             message: `${e.cid} refused ${e.id}: ${describeStatus(e.status)}${
               e.attempts > 1 ? ` after ${e.attempts} attempts` : ''
             }`,
+            message_id: e.id,
           });
         } else {
-          errors?.record({ at: e.at, level: 'warn', event: 'message_expired', message: `${e.id} expired on ${e.cid}` });
+          errors?.record({
+            at: e.at,
+            level: 'warn',
+            event: 'message_expired',
+            message: `${e.id} expired on ${e.cid}`,
+            message_id: e.id,
+          });
         }
         break;
       case 'receipt': {
@@ -77,6 +84,8 @@ export function createDashboardTally(hub: EventHub, errors?: ErrorRing): Dashboa
             message: `${e.kind} ${e.message_id ?? `#${e.seq}`} to ${e.uid} on ${e.session}: ${
               e.result === 'timeout' ? 'no response' : describeStatus(e.status)
             }`,
+            session: e.session,
+            ...(e.message_id !== undefined ? { message_id: e.message_id } : {}),
           });
         }
         break;

@@ -1,6 +1,7 @@
 // A recording DashboardSource for the dashboard's own tests: counters the test moves, connectors it sets, and a
 // count of every call, so a test can tell a snapshot from a cheap totals read.
 
+import type { ErrorEntry } from './errors.js';
 import type { DashboardSnapshot, DashboardSource, DashboardTotals, MessageLookup } from './source.js';
 import { UnknownConnectorError } from './source.js';
 
@@ -20,6 +21,8 @@ export class FakeSource implements DashboardSource {
   };
   connectors = new Map<string, { started: boolean; state: string }>([['sim', { started: true, state: 'bound' }]]);
   messages = new Map<string, MessageLookup>();
+  /** The last errors the snapshot shows. */
+  errors: ErrorEntry[] = [];
   /** When set, snapshot() and totals() reject with it. */
   failure: Error | null = null;
 
@@ -51,7 +54,7 @@ export class FakeSource implements DashboardSource {
         last_error: null,
         queue: 0,
       })),
-      errors: [],
+      errors: [...this.errors],
     };
   }
 

@@ -162,6 +162,18 @@ export const CLIENT_JS = String.raw`'use strict';
       text.appendChild(el('code', null, e.event));
       text.appendChild(document.createTextNode(' ' + e.message));
       li.appendChild(text);
+      if (e.message_id) {
+        // The message the problem concerns: one click shows it in the lookup below.
+        var look = el('button', 'ghost small', 'Look up');
+        look.type = 'button';
+        look.setAttribute('data-lookup', e.message_id);
+        look.addEventListener('click', function () {
+          $('lookup-id').value = e.message_id;
+          $('lookup').dispatchEvent(new Event('submit', { cancelable: true }));
+          $('lookup').scrollIntoView({ behavior: 'smooth', block: 'start' });
+        });
+        li.appendChild(look);
+      }
       return li;
     });
     $('errors-count').textContent = String(items.length);

@@ -89,6 +89,7 @@ ol.errors li { padding: 6px 0; border-bottom: 1px solid var(--line); display: gr
 ol.errors li:last-child { border-bottom: none; }
 ol.errors li.empty { display: block; color: var(--muted); text-align: center; padding: 14px; }
 ol.errors .when { color: var(--muted); font-variant-numeric: tabular-nums; font-size: 12px; }
+ol.errors li button { grid-column: 3; justify-self: start; padding: 1px 8px; }
 
 .lookup { display: flex; gap: 8px; }
 .lookup input { flex: 1; max-width: 460px; font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; }
