@@ -140,6 +140,11 @@ describe('dashboard in Chromium', () => {
 
       const page = await context.newPage();
       const problems = watchProblems(page);
+      // No CDN: everything the page loads comes from the gateway.
+      const offsite: string[] = [];
+      page.on('request', (r) => {
+        if (!r.url().startsWith(`${base}/`)) offsite.push(r.url());
+      });
       await page.goto(`${base}/dashboard`);
       assert.match(page.url(), /\/dashboard\/login$/, 'no session: the login page');
       await page.fill('#token', 'not-the-token');
@@ -155,6 +160,8 @@ describe('dashboard in Chromium', () => {
       assert.match(bindRow, /demo/);
       assert.match(bindRow, /transceiver/);
       assert.match(bindRow, /127\.0\.0\.1/);
+      assert.match(bindRow, /\d\d:\d\d:\d\d \d+ s ago/, 'since when, and how long ago');
+      assert.match(bindRow, /in \d+ · out \d+/, 'the windows in use');
       await page.waitForFunction(() => document.getElementById('live')?.getAttribute('data-state') === 'live');
 
       // Counts rising while the ESME sends, without a reload.
@@ -183,6 +190,8 @@ describe('dashboard in Chromium', () => {
         ),
       );
       assert.ok(peak > 22, 'the in line rises above the baseline');
+      const outPoints = await page.locator('#chart polyline.series-out').getAttribute('points');
+      assert.ok(outPoints !== null && outPoints.split(' ').length >= 2, 'the chart draws the out rate');
 
       // The connector: stop it, see its state change; start it again.
       const row = page.locator('#connectors tr[data-cid="sim"]');
@@ -200,6 +209,13 @@ describe('dashboard in Chromium', () => {
         { timeout: 5000 },
       );
       assert.equal(await row.locator('button[data-action]').textContent(), 'Start');
+      // Stopped, the connector's queue fills as the ESME sends, live; started again, it drains.
+      for (let i = 31; i < 34; i++) ids.push(await submit(i));
+      await page.waitForFunction(
+        () => document.querySelector('#connectors tr[data-cid="sim"] td:nth-child(5)')?.textContent === '3',
+        undefined,
+        { timeout: 5000 },
+      );
       const [restarted] = await Promise.all([
         page.waitForResponse((r) => r.url().endsWith('/dashboard/api/connectors/sim/start')),
         row.locator('button[data-action="start"]').click(),
@@ -209,6 +225,11 @@ describe('dashboard in Chromium', () => {
         () => document.querySelector('#connectors tr[data-cid="sim"] .state')?.textContent !== 'stopped',
         undefined,
         { timeout: 5000 },
+      );
+      await page.waitForFunction(
+        () => document.querySelector('#connectors tr[data-cid="sim"] td:nth-child(5)')?.textContent === '0',
+        undefined,
+        { timeout: 8000 },
       );
 
       // Message lookup by id, with its history and times.
@@ -221,6 +242,8 @@ describe('dashboard in Chromium', () => {
       assert.match(result, /33610000007/);
       assert.match(result, /accepted/);
       assert.match(result, /upstream accepted/, 'the history store has the upstream outcome');
+      assert.match(result, /accepted by sim, upstream id \S+/, 'sent, with its upstream id');
+      assert.match(result, /receipt[A-Z]+ from sim/, 'its receipt');
       assert.match(result, /\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}/, 'each step with its time');
       await page.fill('#lookup-id', 'no-such-message');
       await page.click('#lookup button[type=submit]');
@@ -246,7 +269,8 @@ describe('dashboard in Chromium', () => {
       await page.evaluate(() => window.scrollTo(0, 0));
       await page.screenshot({ path: join(OUTPUT, 'dashboard.png'), fullPage: true });
       assert.deepEqual(problems, [], 'no script error and no CSP violation');
-      assert.ok(count(await textOf(page, '#mt-accepted')) >= 31);
+      assert.deepEqual(offsite, [], 'nothing loaded from elsewhere');
+      assert.ok(count(await textOf(page, '#mt-accepted')) >= 34);
     } finally {
       await context.close();
       esme?.destroy();
