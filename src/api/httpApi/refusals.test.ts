@@ -284,3 +284,46 @@ describe('HTTP API /rate: throughput', () => {
     }
   });
 });
+
+describe('HTTP API /send: each value filter, and the sender address', () => {
+  // filter set on the user, the arguments that break it, the name Jasmin gives it
+  const filters: [string, Record<string, string | number>, Record<string, string | number>, string][] = [
+    ['dst_addr', { dst_addr: '^44' }, {}, 'destination_address'],
+    ['src_addr', { src_addr: '^SHOP$' }, { from: 'OTHER' }, 'source_address'],
+    ['priority', { priority: '^[01]$' }, { priority: 3 }, 'priority'],
+    ['content', { content: '^[a-z ]*$' }, { content: 'Code 1234' }, 'content'],
+    ['validity_period', { validity_period: '^[0-9]{1,2}$' }, { 'validity-period': 1440 }, 'validity_period'],
+  ];
+  for (const [filter, set, args, name] of filters) {
+    it(`400 naming the ${name} filter (value_filters.${filter})`, async () => {
+      const t = await startApi({ users: [await makeUser({ mt: { value_filters: set } })] });
+      try {
+        const r = await t.call('/send', { ...AUTH, to: TO, content: 'x', ...args });
+        assert.equal(r.status, 400, r.body);
+        assert.equal(r.body, `Error "Value filter failed for user [user1] (${name} filter mismatch)."`);
+        assert.deepEqual(await t.store.queueDepths(), {}, 'nothing queued');
+      } finally {
+        await t.close();
+      }
+    });
+  }
+
+  it('from: +digits is international ISDN, digits national-unknown ISDN, a word alphanumeric', async () => {
+    const t = await startApi();
+    try {
+      const expect: [string, string, number, number][] = [
+        ['+33612345678', '33612345678', 1, 1],
+        ['12345', '12345', 0, 1],
+        ['Shop 24', 'Shop 24', 5, 0],
+      ];
+      for (const [from, addr, ton, npi] of expect) {
+        const r = await t.call('/send', { ...AUTH, to: TO, from, content: 'x' });
+        assert.equal(r.status, 200, r.body);
+        const m = await t.store.getMessage(idOf(r.body));
+        assert.deepEqual([m?.source_addr, m?.source_addr_ton, m?.source_addr_npi], [addr, ton, npi], from);
+      }
+    } finally {
+      await t.close();
+    }
+  });
+});
