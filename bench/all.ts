@@ -168,7 +168,7 @@ function run(step: Step): Promise<string> {
     });
     const timer = setTimeout(() => {
       killGroup(child.pid);
-      reject(new Error(`stopped after ${step.timeoutMs / 60_000} min`));
+      reject(new Error(`stopped after ${Math.round(step.timeoutMs / 1000)} s without finishing`));
     }, step.timeoutMs);
     child.on('error', (err) => {
       clearTimeout(timer);
