@@ -8,8 +8,25 @@ export const MICROS_PER_UNIT = 1_000_000;
 
 const DECIMAL = /^(\d+)(?:\.(\d+))?(?:e([+-]\d+))?$/;
 
+/** Below 2^32 one micro-unit is wider than a double's spacing: at most one micro-unit amount rounds to a double. */
+const FAST_LIMIT = 2 ** 32;
+
 /** Rounds a decimal amount to integer micro-units (half away from zero); RangeError when not finite or too large. */
 export function toMicros(amount: number): number {
+  if (!Number.isFinite(amount)) throw new RangeError(`not a finite amount: ${amount}`);
+  // Fast path, the same answer without a regex and BigInts (the hot path converts every rate and charge): when a
+  // whole number x of micro-units gives back the amount, x·10⁻⁶ is the only micro-unit decimal that rounds to it, so
+  // it is the amount's shortest spelling or has the same value, and the decimal reading below would find x too.
+  const abs = Math.abs(amount);
+  if (abs < FAST_LIMIT) {
+    const x = Math.round(abs * MICROS_PER_UNIT);
+    if (x / MICROS_PER_UNIT === abs) return amount < 0 && x !== 0 ? -x : x;
+  }
+  return decimalMicros(amount);
+}
+
+/** toMicros by the amount's decimal spelling (exported for the test that holds the fast path to it). */
+export function decimalMicros(amount: number): number {
   if (!Number.isFinite(amount)) throw new RangeError(`not a finite amount: ${amount}`);
   const m = DECIMAL.exec(Math.abs(amount).toString());
   if (m === null) throw new RangeError(`not a decimal amount: ${amount}`);
