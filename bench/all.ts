@@ -247,6 +247,7 @@ const record = renderRecord({
   startedAt,
   finishedAt: new Date(),
   quick,
+  ...(only !== undefined ? { only } : {}),
   rows,
   gateway,
   timings,

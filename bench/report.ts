@@ -465,6 +465,8 @@ export interface BenchRecord {
   startedAt: Date;
   finishedAt: Date;
   quick: boolean;
+  /** The benchmarks chosen with --only (a partial record), or undefined for all of them. */
+  only?: string[];
   rows: TableRow[];
   gateway: GatewayOutcome[];
   timings: BenchTiming[];
@@ -484,7 +486,7 @@ export function renderRecord(r: BenchRecord): string {
   out.push('# smppgate benchmark record');
   out.push('');
   out.push(
-    `Written by \`npm run bench${r.quick ? ' -- --quick' : ''}\` on ${utc(r.startedAt)} ` +
+    `Written by \`npm run bench${r.quick || r.only ? ' --' : ''}${r.quick ? ' --quick' : ''}${r.only ? ` --only ${r.only.join(',')}` : ''}\` on ${utc(r.startedAt)} ` +
       `(${Math.floor(took / 60)} min ${took % 60} s), commit ${m.commit}. ` +
       (r.quick ? '**Quick run**: shorter durations and fewer runs, figures indicative only. ' : 'Full durations. ') +
       'Every peer figure was measured in this same run, on this machine (load averages below). ' +
