@@ -104,6 +104,14 @@ describe('logTap', () => {
     assert.equal(redactSecrets('a?password=x&b=1'), 'a?password=***&b=1');
   });
 
+  it('redacts a hostile value in linear time (bounded patterns: these took minutes with unbounded ones)', () => {
+    for (const hostile of ['pass-'.repeat(40_000), 'a'.repeat(200_000), `${'x:'.repeat(50_000)}//`]) {
+      const entry = errorEntryOfLog({ at: 1, level: 'ERROR', event: 'e', fields: { error: hostile } });
+      assert.ok(entry.message.length <= 400);
+    }
+    assert.equal(redactSecrets(`${'a'.repeat(5000)} token=abc`), `${'a'.repeat(5000)} token=***`);
+  });
+
   it('keeps each detail short', () => {
     const entry = errorEntryOfLog({
       at: 1,

@@ -80,11 +80,17 @@ const CONTENT_KEYS: ReadonlySet<string> = new Set([
 const VALUE_MAX = 160;
 const MESSAGE_MAX = 400;
 
-/** Hides credentials inside a text: `scheme://user:pass@host` and `password=…`-like query or key=value pairs. */
+/** Longest text redacted (what is shown, 160, plus room for a URL user part): the rest of a value is dropped first. */
+const REDACT_MAX = 512;
+
+/**
+ * Hides credentials inside a text: `scheme://user:pass@host` and `password=…`-like query or key=value pairs. Every
+ * quantifier is bounded, so a hostile value (an error echoing a client's input) costs linear time, never quadratic.
+ */
 export function redactSecrets(text: string): string {
   return text
-    .replace(/([a-z][a-z0-9+.-]*:\/\/)[^/@\s]*@/giu, '$1***@')
-    .replace(/\b([\w-]*(?:pass(?:word|wd)?|secret|token|api_?key)[\w-]*)=[^&\s"',;]*/giu, '$1=***');
+    .replace(/([a-z][a-z0-9+.-]{0,31}:\/\/)[^/@\s]{0,256}@/giu, '$1***@')
+    .replace(/\b([\w-]{0,32}(?:pass(?:word|wd)?|secret|token|api_?key)[\w-]{0,32})=[^&\s"',;]*/giu, '$1=***');
 }
 
 function clip(text: string, max: number): string {
@@ -106,7 +112,7 @@ function shown(value: unknown): string {
       text = '[unserialisable]';
     }
   } else text = String(value);
-  text = clip(redactSecrets(text), VALUE_MAX);
+  text = clip(redactSecrets(text.length > REDACT_MAX ? text.slice(0, REDACT_MAX) : text), VALUE_MAX);
   return text === '' || /[\s="]/u.test(text) ? JSON.stringify(text) : text;
 }
 
