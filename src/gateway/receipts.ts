@@ -464,7 +464,9 @@ export class ReceiptEngine implements UpstreamEvents {
     // Known at once (before the serialised task starts), so a receipt read from the same socket chunk finds it.
     const k = `${cid}\0${key}`;
     this.#inFlight.set(k, message.id);
-    return this.#serial(message.id, () => this.#accepted(cid, message, outcome.upstreamId, key)).finally(() => {
+    // Kept when the store refused the outcome: the connector records it again, and a receipt meanwhile matches the
+    // part (its own write then fails and the SMSC sends it again) instead of being dropped as unmatched.
+    return this.#serial(message.id, () => this.#accepted(cid, message, outcome.upstreamId, key)).then(() => {
       if (this.#inFlight.get(k) === message.id) this.#inFlight.delete(k);
     });
   }

@@ -8,11 +8,14 @@
 //     an ESME keeps sending: submits during the outage get ESME_RSYSERR / ESME_RMSGQFUL at once (well inside the
 //     ESME's timeout), everything accepted before or after is delivered with its receipt, and submits succeed again
 //     without restarting the gateway.
-// (c) A real full disk is not made here: it needs a tiny file system (a loop or tmpfs mount), which needs root mounts
-//     this suite does not assume. max_size drives SQLite into the same SQLITE_FULL path a full disk does.
+// (c) A real full disk: SQLite on an 8 MiB tmpfs mounted for the test (root only; skipped, saying why, elsewhere), a
+//     ballast file leaving a little room. The upstream is up, so parts are in flight when the disk fills: submits
+//     get ESME_RMSGQFUL, and once the ballast is removed (an operator freeing space) everything accepted is delivered
+//     and receipted and submits are accepted again, without a restart.
 
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, statfsSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -262,4 +265,117 @@ describe('fault: the store full or unavailable', () => {
     assert.equal(missing, 0, 'every accepted message got its receipt');
     assert.ok(dup <= acksUnrecorded, `${dup} duplicate receipts, ${acksUnrecorded} acknowledgements unrecorded`);
   });
+
+  it('a real full disk (tmpfs): ESME_RMSGQFUL, then once space is freed everything accepted drains, no restart', {
+    skip: tinyFsUnavailable() ?? false,
+    timeout: 110_000,
+  }, async () => {
+    const mnt = mkdtempSync(join(tmpdir(), 'smppgate-tinyfs-'));
+    const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=8m', 'tmpfs', mnt]);
+    assert.equal(mounted.status, 0, `mount: ${mounted.stderr}`);
+    cleanups.push(async () => {
+      spawnSync('umount', ['-l', mnt]);
+      rmSync(mnt, { recursive: true, force: true });
+    });
+    const store = openSqliteStore({ path: join(mnt, 'db') });
+    cleanups.push(() => store.close());
+    await store.createGroup({ gid: 'g1', enabled: true });
+    const w: NodeWorld = await startNodeWorld(store, {
+      smsc: { receipts: { delayMs: 200, retryMs: 300 }, latencyMs: 20 },
+      historyRetentionSecs: 3600,
+    });
+    cleanups.push(() => w.close());
+    const esme = await CountingEsme.bind(w.port);
+    cleanups.push(async () => esme.close());
+    // Ballast: all but ~400 KiB of the file system.
+    const ballast = join(mnt, 'ballast');
+    const free = () => {
+      const f = statfsSync(mnt);
+      return f.bavail * f.bsize;
+    };
+    writeFileSync(ballast, Buffer.alloc(Math.max(0, free() - 400 * 1024)));
+
+    // Submits (100 a second, upstream up) until the disk is full, then 3 s more of them.
+    let fullAt = -1;
+    const inflight = new Set<Promise<unknown>>();
+    for (let i = 0; i < 20_000 && (fullAt < 0 || Date.now() - fullAt < 3000); i++) {
+      const p = esme.submit(`disk ${i}`).then((o) => {
+        if (o.status === ESME_RMSGQFUL && fullAt < 0) fullAt = Date.now();
+      });
+      inflight.add(p);
+      void p.then(() => inflight.delete(p));
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    await Promise.all(inflight);
+    const fillOutcomes = [...esme.outcomes];
+    const freeWhenFull = free();
+    // Stay full a while: longer than the connector's retries of an outcome it could not record (about 8 s).
+    await new Promise((r) => setTimeout(r, 10_000));
+    const duringFull = await esme.submit('still full');
+
+    rmSync(ballast);
+    const freedAt = Date.now();
+    let reopenedAfter = -1;
+    while (Date.now() - freedAt < 15_000) {
+      const o = await esme.submit('space freed');
+      if (o.status === 0) {
+        reopenedAfter = (Date.now() - freedAt) / 1000;
+        break;
+      }
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    const accepted = esme.acceptedIds();
+    const missing = await receiptsFor(esme, accepted, 40_000);
+    const upstreamTexts = new Set(
+      w.smsc.submits.flatMap((s) =>
+        s.status === 0 && s.pdu.command === 'submit_sm' ? [s.pdu.short_message.toString()] : [],
+      ),
+    );
+    const notUpstream = fillOutcomes.filter((o, i) => o.status === 0 && !upstreamTexts.has(`disk ${i}`)).length;
+    const dup = [...esme.receiptCounts().values()].reduce((n, c) => n + c - 1, 0);
+    const acksUnrecorded = w.log.lines.filter((l) => l.event === 'delivery_ack_failed').length;
+    const stuck = w.log.lines.filter((l) => l.event === 'outcome_unrecorded' || l.event === 'release_failed').length;
+    printTable('disk full (SQLite on an 8 MiB tmpfs, ballast leaving 400 KiB; upstream up)', [
+      {
+        submits: fillOutcomes.length,
+        outcomes: tally(fillOutcomes),
+        'free when full KiB': Math.round(freeWhenFull / 1024),
+        'still full 10 s later': statusName(duringFull.status),
+        'accepting again after s': reopenedAfter,
+        accepted: accepted.length,
+        'not sent upstream': notUpstream,
+        'receipts missing': missing,
+        'duplicate receipts': dup,
+        'acks unrecorded': acksUnrecorded,
+        'outcomes/releases unrecorded': stuck,
+      },
+    ]);
+    assert.ok(fullAt > 0, `the disk became full (${tally(fillOutcomes)})`);
+    assert.deepEqual(
+      fillOutcomes.filter((o) => ![0, ESME_RSYSERR, ESME_RMSGQFUL].includes(o.status)).map((o) => o.error ?? o.status),
+      [],
+      'every submit answered ROK, ESME_RSYSERR or ESME_RMSGQFUL',
+    );
+    assert.equal(duringFull.status, ESME_RMSGQFUL, 'a full disk is ESME_RMSGQFUL');
+    assert.ok(reopenedAfter >= 0, 'accepting again once space is freed');
+    assert.equal(notUpstream, 0, 'every accepted message reached the SMSC');
+    assert.equal(missing, 0, 'every accepted message got its receipt');
+    assert.ok(dup <= acksUnrecorded, `${dup} duplicate receipts, ${acksUnrecorded} acknowledgements unrecorded`);
+    assert.equal(stuck, 0, 'no outcome given up while the connector runs (its part would wait for a restart)');
+  });
 });
+
+/** Why a tmpfs cannot be mounted here (not root, no mount permission), or null when it can. */
+function tinyFsUnavailable(): string | null {
+  if (process.platform !== 'linux') return 'a tmpfs mount needs Linux';
+  if (process.getuid?.() !== 0) return 'mounting a tiny tmpfs needs root; max_size covers SQLITE_FULL instead';
+  const probe = mkdtempSync(join(tmpdir(), 'smppgate-mountprobe-'));
+  try {
+    const r = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', probe]);
+    if (r.status !== 0) return `cannot mount a tmpfs here: ${String(r.stderr).trim()}`;
+    spawnSync('umount', [probe]);
+    return null;
+  } finally {
+    rmSync(probe, { recursive: true, force: true });
+  }
+}

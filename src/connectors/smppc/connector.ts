@@ -18,8 +18,12 @@ import { planSubmit } from './submit.js';
 const MAX_CLAIM = 500;
 /** After ESME_RTHROTTLED the connector sends nothing for the status's retry delay, at most this long (ms). */
 const MAX_THROTTLED_PAUSE_MS = 1000;
-/** Tries to record an outcome with the gateway before the part is left `sending` (recovered at the next start). */
+/**
+ * Tries to record an outcome with the gateway before a stopping connector leaves the part `sending` (recovered at the
+ * next start). A running connector keeps trying, every OUTCOME_MAX_DELAY_MS at most, until the store takes it.
+ */
 const OUTCOME_TRIES = 6;
+const OUTCOME_MAX_DELAY_MS = 4000;
 
 /** Counters of one smppc connector since it was created (a type, so it is a Record<string, number>). */
 export type SmppcCounters = {
@@ -356,7 +360,11 @@ export class SmppcConnector implements Connector {
     }
   }
 
-  /** Tells the gateway; retried with back-off while the store is unavailable, so an outcome is not lost lightly. */
+  /**
+   * Tells the gateway; retried with back-off while the store is unavailable. A running connector never gives up: a
+   * part left `sending` would wait for the next start, and the receipt the SMSC sends for it would find no map entry
+   * and be dropped (a disk full for 10 s lost them; test/faults/storeFull.test.ts).
+   */
   async #outcome(m: MessageRecord, outcome: Parameters<ConnectorContext['events']['submitted']>[2]): Promise<void> {
     let delay = 250;
     for (let attempt = 1; ; attempt++) {
@@ -365,7 +373,7 @@ export class SmppcConnector implements Connector {
         return;
       } catch (error) {
         this.#lastError = `outcome: ${errorMessage(error)}`;
-        if (attempt >= OUTCOME_TRIES) {
+        if (attempt >= OUTCOME_TRIES && this.#status !== 'running') {
           // Left `sending`: recoverInFlight() queues it again at the next start (sent again: at-least-once).
           this.#log.error('outcome_unrecorded', {
             message_id: m.id,
@@ -375,7 +383,7 @@ export class SmppcConnector implements Connector {
           return;
         }
         await new Promise<void>((resolve) => this.#ctx.clock.setTimeout(resolve, delay));
-        delay *= 2;
+        delay = Math.min(delay * 2, OUTCOME_MAX_DELAY_MS);
       }
     }
   }
