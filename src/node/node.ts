@@ -185,7 +185,20 @@ export class GatewayNode {
       if (change.kind === 'accounts') control.onAccountsChanged({ kind: 'group', gid: change.id ?? '' });
       else if (change.kind === 'routes') control.onRoutesChanged(change.id?.startsWith('mo:') ? 'mo' : 'mt');
       else if (change.id !== undefined) control.onConnectorChanged(change.id);
-      else void this.refreshConnectorSettings();
+      else this.#refreshAllSettings(1);
+    });
+  }
+
+  /**
+   * After the change feed reconnects every connector's settings are read again. The feed can be back before the main
+   * connection is: a failed read is logged and tried again (an unhandled rejection here ended the process).
+   */
+  #refreshAllSettings(attempt: number): void {
+    this.refreshConnectorSettings().catch((error: unknown) => {
+      this.#log.warn('connector_settings_refresh_failed', { attempt, error: errorMessage(error) });
+      if (attempt < 10 && this.#closing === undefined) {
+        setTimeout(() => this.#refreshAllSettings(attempt + 1), 1000).unref();
+      }
     });
   }
 
@@ -253,8 +266,10 @@ export class GatewayNode {
   /** Re-reads one connector's settings (or all), so receipts use its current id base. */
   async refreshConnectorSettings(cid?: string): Promise<void> {
     if (cid === undefined) {
+      // Read first: a failed read keeps the settings known (receipts need their id base) instead of emptying them.
+      const all = await this.store.listConnectors();
       this.#settings.clear();
-      for (const c of await this.store.listConnectors()) this.#settings.set(c.cid, c.settings);
+      for (const c of all) this.#settings.set(c.cid, c.settings);
       return;
     }
     const record = await this.store.getConnector(cid);
