@@ -3,12 +3,14 @@ import { describe, test } from 'node:test';
 import fc from 'fast-check';
 import { MessageState, type MessageStateValue } from '../store/model.js';
 import {
+  firstCodePoints,
   formatReceipt,
   formatReceiptDate,
   isFinalState,
   isSuccessState,
   parseReceipt,
   parseReceiptDate,
+  parseReceiptStatus,
   RECEIPT_STATE_NAMES,
   receiptIdKey,
   receiptStateName,
@@ -291,6 +293,81 @@ describe('upstream message ids', () => {
           submitRespIdKey(pad + n.toString(10), { base: 'hex_to_dec' }),
         );
       }),
+    );
+  });
+});
+
+describe('hot-path shortcuts agree with the long way', () => {
+  const two = (n: number) => String(n).padStart(2, '0');
+  const reference = (ms: number) => {
+    const d = new Date(ms);
+    return (
+      two(d.getFullYear() % 100) + two(d.getMonth() + 1) + two(d.getDate()) + two(d.getHours()) + two(d.getMinutes())
+    );
+  };
+
+  test('formatReceiptDate (cached by the second) across minute edges, in any order', () => {
+    const edge = Date.UTC(2025, 0, 31, 23, 59, 0) + 60_000; // a minute, hour, day, month edge in UTC
+    const times = [edge - 1, edge, edge - 1, edge + 1, edge - 1000, edge + 59_999, edge + 60_000, edge - 1];
+    for (const t of times) assert.equal(formatReceiptDate(t), reference(t), String(t));
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: edge - 120_000, max: edge + 120_000 }), { maxLength: 20 }), (ts) => {
+        for (const t of ts) assert.equal(formatReceiptDate(t), reference(t), String(t));
+      }),
+    );
+  });
+
+  test('firstCodePoints is Array.from(s).slice(0, n)', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary', maxLength: 80 }), fc.integer({ min: 0, max: 30 }), (s, n) => {
+        assert.equal(firstCodePoints(s, n), Array.from(s).slice(0, n).join(''));
+      }),
+      { numRuns: 5000 },
+    );
+    assert.equal(firstCodePoints('👍'.repeat(25), 20), '👍'.repeat(20));
+    assert.equal(firstCodePoints(`${'a'.repeat(19)}${'👍'.repeat(5)}`, 20), `${'a'.repeat(19)}👍`);
+  });
+
+  test('parseReceiptStatus reads id, state and error as parseReceipt does', () => {
+    const field = fc.constantFrom(
+      'id:',
+      'Id:',
+      'stat:',
+      'STAT:',
+      'err:',
+      'Err:',
+      'text:',
+      'submit date:',
+      'done_date:',
+      'sub:',
+    );
+    const value = fc.constantFrom(
+      '',
+      'abc',
+      '001',
+      '0x1F',
+      'DELIVRD',
+      'undeliv',
+      '7',
+      'X99',
+      '2501311200',
+      ' ',
+      '  5 6',
+    );
+    fc.assert(
+      fc.property(fc.array(fc.tuple(field, value), { maxLength: 8 }), (pairs) => {
+        const s = pairs.map(([f, v]) => f + v).join(' ');
+        const full = parseReceipt(s);
+        const status = parseReceiptStatus(s);
+        assert.deepEqual(
+          status,
+          full === null
+            ? null
+            : { id: full.id, stat: full.stat, state: full.state, err: full.err, errorCode: full.errorCode },
+          s,
+        );
+      }),
+      { numRuns: 5000 },
     );
   });
 });

@@ -88,12 +88,35 @@ function two(n: number): string {
   return String(n).padStart(2, '0');
 }
 
+/**
+ * The last second formatted: every receipt formats its done date (now) and its submit date (a moment ago), and the
+ * local-time getters cost more than the rest of the receipt. Keyed by the whole second, which is exact: time zone
+ * offsets are whole seconds, so the local minute never changes within a second.
+ */
+let dateCacheSecond = Number.NaN;
+let dateCacheText = '';
+
 /** YYMMDDhhmm in the gateway's local time. */
 export function formatReceiptDate(epochMs: number): string {
+  const second = Math.floor(epochMs / 1000);
+  if (second === dateCacheSecond) return dateCacheText;
   const d = new Date(epochMs);
-  return (
-    two(d.getFullYear() % 100) + two(d.getMonth() + 1) + two(d.getDate()) + two(d.getHours()) + two(d.getMinutes())
-  );
+  const text =
+    two(d.getFullYear() % 100) + two(d.getMonth() + 1) + two(d.getDate()) + two(d.getHours()) + two(d.getMinutes());
+  if (Number.isFinite(second)) {
+    dateCacheSecond = second;
+    dateCacheText = text;
+  }
+  return text;
+}
+
+/** The first `n` code points of `s` (a surrogate pair is one), without splitting the whole string when it is long. */
+export function firstCodePoints(s: string, n: number): string {
+  if (s.length <= n) return s;
+  // n code points take at most 2n code units: a pair cut at the end of the slice is past the n-th code point.
+  return Array.from(s.slice(0, 2 * n))
+    .slice(0, n)
+    .join('');
 }
 
 /** Reads YYMMDDhhmm or YYMMDDhhmmss (local time, years 2000–2099) to epoch ms; null when it is not a date. */
@@ -134,9 +157,7 @@ export function formatReceipt(f: ReceiptFields): string {
   const three = (n: number) => String(Math.max(0, Math.trunc(n))).padStart(3, '0');
   const dlvrd = f.dlvrd ?? (f.state === MessageState.DELIVERED ? 1 : 0);
   // Cut by code points so that a surrogate pair is never split.
-  const text = Array.from(f.text ?? '')
-    .slice(0, 20)
-    .join('');
+  const text = firstCodePoints(f.text ?? '', 20);
   return (
     `id:${f.id} sub:${three(f.sub ?? 1)} dlvrd:${three(dlvrd)} ` +
     `submit date:${formatReceiptDate(f.submitDate)} done date:${formatReceiptDate(f.doneDate)} ` +
@@ -189,6 +210,58 @@ function intOrNull(v: string | undefined): number | null {
  * text, except fields that were not seen before it (some SMSCs put text first). Null when there is no id.
  */
 export function parseReceipt(s: string): ParsedReceipt | null {
+  const values = receiptValues(s);
+  const idValue = values.get('id');
+  const id = idValue === undefined ? '' : firstToken(idValue);
+  if (id === '') return null;
+  const date = (k: Key) => {
+    const v = values.get(k);
+    return v === undefined ? null : parseReceiptDate(firstToken(v));
+  };
+  const { stat, err, errorCode } = statusOf(values);
+  const textValue = values.get('text');
+  return {
+    id,
+    sub: intOrNull(values.get('sub')),
+    dlvrd: intOrNull(values.get('dlvrd')),
+    submitDate: date('submit'),
+    doneDate: date('done'),
+    stat,
+    state: stat === null ? null : stateFromReceiptName(stat),
+    err,
+    errorCode,
+    text: textValue === undefined ? null : textValue.replace(/^\s+/, '').replace(/[\s\0]+$/, ''),
+  };
+}
+
+/**
+ * What matching a receipt needs of its text, read as parseReceipt reads it (id, state, error) without the dates, counts
+ * and text it would also work out. Null when there is no id.
+ */
+export function parseReceiptStatus(
+  s: string,
+): Pick<ParsedReceipt, 'id' | 'stat' | 'state' | 'err' | 'errorCode'> | null {
+  const values = receiptValues(s);
+  const idValue = values.get('id');
+  const id = idValue === undefined ? '' : firstToken(idValue);
+  if (id === '') return null;
+  const { stat, err, errorCode } = statusOf(values);
+  return { id, stat, state: stat === null ? null : stateFromReceiptName(stat), err, errorCode };
+}
+
+function statusOf(values: Map<Key, string>): { stat: string | null; err: string | null; errorCode: number | null } {
+  const statValue = values.get('stat');
+  const stat = statValue === undefined ? null : firstToken(statValue) || null;
+  const errValue = values.get('err');
+  const err = errValue === undefined ? null : firstToken(errValue) || null;
+  let errorCode: number | null = null;
+  if (err !== null && /^\d+$/.test(err)) errorCode = Number(err);
+  else if (err !== null && /^0x[0-9a-f]+$/i.test(err)) errorCode = Number.parseInt(err.slice(2), 16);
+  return { stat, err, errorCode };
+}
+
+/** Each field's raw value by key (see parseReceipt for which occurrences count). */
+function receiptValues(s: string): Map<Key, string> {
   const marks: { key: Key; start: number; end: number }[] = [];
   const seen = new Set<Key>();
   for (const m of s.matchAll(KEY)) {
@@ -204,33 +277,7 @@ export function parseReceipt(s: string): ParsedReceipt | null {
     const next = marks[i + 1];
     values.set(mark.key, s.slice(mark.end, next === undefined ? s.length : next.start));
   });
-  const idValue = values.get('id');
-  const id = idValue === undefined ? '' : firstToken(idValue);
-  if (id === '') return null;
-  const date = (k: Key) => {
-    const v = values.get(k);
-    return v === undefined ? null : parseReceiptDate(firstToken(v));
-  };
-  const statValue = values.get('stat');
-  const stat = statValue === undefined ? null : firstToken(statValue) || null;
-  const errValue = values.get('err');
-  const err = errValue === undefined ? null : firstToken(errValue) || null;
-  let errorCode: number | null = null;
-  if (err !== null && /^\d+$/.test(err)) errorCode = Number(err);
-  else if (err !== null && /^0x[0-9a-f]+$/i.test(err)) errorCode = Number.parseInt(err.slice(2), 16);
-  const textValue = values.get('text');
-  return {
-    id,
-    sub: intOrNull(values.get('sub')),
-    dlvrd: intOrNull(values.get('dlvrd')),
-    submitDate: date('submit'),
-    doneDate: date('done'),
-    stat,
-    state: stat === null ? null : stateFromReceiptName(stat),
-    err,
-    errorCode,
-    text: textValue === undefined ? null : textValue.replace(/^\s+/, '').replace(/[\s\0]+$/, ''),
-  };
+  return values;
 }
 
 // ---------------------------------------------------------------------------------------------------------------

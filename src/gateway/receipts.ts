@@ -17,10 +17,11 @@ import { type GatewayEventSink, NO_EVENTS } from './events.js';
 import { billedParts } from './mtHandlers.js';
 import { contentText, type GatewayLogger, type WallClock } from './pipeline.js';
 import {
+  firstCodePoints,
   formatReceipt,
   formatReceiptDate,
   isFinalState,
-  parseReceipt,
+  parseReceiptStatus,
   receiptIdKey,
   receiptStateName,
   submitRespIdKey,
@@ -213,7 +214,7 @@ function receiptText(pdu: UpstreamDeliver): string {
  */
 export function readUpstreamReceipt(pdu: UpstreamDeliver): UpstreamReceipt | null {
   const tlvs = pdu.tlvs;
-  const parsed = parseReceipt(receiptText(pdu));
+  const parsed = parseReceiptStatus(receiptText(pdu));
   const tlvId = tlvs?.receipted_message_id?.trim();
   const id = tlvId !== undefined && tlvId !== '' ? tlvId : parsed?.id;
   if (id === undefined || id === '') return null;
@@ -245,7 +246,7 @@ export function receiptTextOf(message: MessageRecord): string {
       // A UDH the pipeline let through but we cannot read: the text is shown as it is.
     }
   }
-  const text = Array.from(contentText(bytes, message.data_coding)).slice(0, 20).join('');
+  const text = firstCodePoints(contentText(bytes, message.data_coding), 20);
   return asciiOnly(text);
 }
 
