@@ -181,6 +181,40 @@ describe('DeliveryEngine: receipts to the bound ESME', () => {
     await until('acks', async () => (await t.store.pendingDeliveries('u1')) === 0);
   });
 
+  it('frees a window slot once the ESME answers, while the store still removes the delivery (sent once each)', async () => {
+    // A store whose removals wait (a loaded Redis answers in tens of ms): the window must not wait with them.
+    let release!: () => void;
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    let inner: DeliveryEngineOptions['store'] | undefined;
+    const slow: DeliveryEngineOptions['store'] = {
+      peekDeliveries: async (...a) => (inner === undefined ? [] : inner.peekDeliveries(...a)),
+      ackDelivery: async (uid, seq) => {
+        await gate;
+        await inner?.ackDelivery(uid, seq);
+      },
+      retryDelivery: async (...a) => inner?.retryDelivery(...a),
+      expireDeliveries: async (...a) => (inner === undefined ? [] : inner.expireDeliveries(...a)),
+      usersWithDeliveries: async (...a) => (inner === undefined ? [] : inner.usersWithDeliveries(...a)),
+    };
+    const t = await setup({ windowPerUser: 2, store: slow });
+    cleanups.push(async () => release()); // first of the cleanups, so a failure here does not leave stop() waiting
+    inner = t.store;
+    const rx = await t.bind('receiver');
+    const sent = Array.from({ length: 8 }, (_, i) => `s${i}`);
+    await t.enqueue('u1', sent);
+    await until('8 deliveries with no removal done', () => texts(rx).length === 8);
+    assert.deepEqual(texts(rx), sent);
+    assert.equal(await t.store.pendingDeliveries('u1'), 8);
+    // Sweeps (every 100 ms) look at the queue meanwhile: what the ESME has is never sent again.
+    await new Promise((r) => setTimeout(r, 300));
+    release();
+    await until('removed', async () => (await t.store.pendingDeliveries('u1')) === 0);
+    await new Promise((r) => setTimeout(r, 300));
+    assert.deepEqual(texts(rx), sent, 'each sent once');
+  });
+
   it('finds a receiver nobody announced through the periodic sweep', async () => {
     const t = await setup();
     await t.enqueue('u1', ['a', 'b']);

@@ -130,11 +130,24 @@ export function deliveryPayload(fields: DeliverSmFields): Record<string, unknown
 }
 
 interface UserQueue {
-  /** seqs sent and not yet acked or held. */
+  /** seqs sent and not yet answered by the ESME or held: what the per-user window counts. */
   readonly inflight: Set<number>;
   /**
-   * Every delivery up to this seq is in flight or gone (acked): the next look at the store starts after it, so each
-   * delivery is read once. 0 = look from the head (after a retry, a send that did not start, a store error).
+   * seqs the ESME answered with ESME_ROK whose removal from the store is still on its way: never sent again meanwhile,
+   * but out of the window, so a slow store (Redis under load: tens of ms a call) does not hold the ESME's window.
+   */
+  readonly acking: Set<number>;
+  /**
+   * seqs removed while a look at the store was on its way: that look may still hold them, so it skips them too.
+   * Cleared before each look (a removal done before a look was sent is never in its answer).
+   */
+  readonly gone: Set<number>;
+  /** Read from the store ahead of the window, not sent yet, in seq order (dropped by a rewind). */
+  readonly ready: DeliveryRecord[];
+  /**
+   * Every delivery up to this seq is read ahead, in flight or gone (acked): the next look at the store starts after
+   * it, so each delivery is read once. 0 = look from the head (after a retry, a send that did not start, a store
+   * error).
    */
   cursor: number;
   /** Bumped by every reset of the cursor, so a pump that was reading meanwhile does not move it past a held one. */
@@ -236,7 +249,18 @@ export class DeliveryEngine {
   #queue(uid: string): UserQueue {
     let q = this.#users.get(uid);
     if (q === undefined) {
-      q = { inflight: new Set(), cursor: 0, resets: 0, pumping: false, again: false, wakeTimer: undefined, wakeAt: 0 };
+      q = {
+        inflight: new Set(),
+        acking: new Set(),
+        gone: new Set(),
+        ready: [],
+        cursor: 0,
+        resets: 0,
+        pumping: false,
+        again: false,
+        wakeTimer: undefined,
+        wakeAt: 0,
+      };
       this.#users.set(uid, q);
     }
     return q;
@@ -247,6 +271,7 @@ export class DeliveryEngine {
     const q = this.#queue(uid);
     if (q.pumping) {
       q.again = true;
+      this.#fill(uid, q);
       return;
     }
     q.pumping = true;
@@ -272,6 +297,7 @@ export class DeliveryEngine {
   #rewind(q: UserQueue): void {
     q.cursor = 0;
     q.resets++;
+    q.ready.length = 0;
   }
 
   async #pump(uid: string, q: UserQueue): Promise<void> {
@@ -279,49 +305,31 @@ export class DeliveryEngine {
       do {
         q.again = false;
         if (!this.#running) break;
-        if (q.inflight.size >= this.#window) break;
+        this.#fill(uid, q);
+        // Read ahead up to a window beyond what is in flight: slots the ESME frees are refilled from memory at once
+        // instead of after a look at the store (tens of ms on a loaded Redis, which capped a user at ~100 a look).
+        const want = 2 * this.#window - q.inflight.size - q.ready.length;
+        if (want <= 0) break;
         // From the head, the in-flight ones come back too (skipped); after the cursor, only new ones.
         const fromHead = q.cursor === 0;
         const resets = q.resets;
+        q.gone.clear();
         const due = fromHead
-          ? await this.#store.peekDeliveries(uid, q.inflight.size + this.#window, this.#clock.now())
-          : await this.#store.peekDeliveries(uid, this.#window - q.inflight.size, this.#clock.now(), q.cursor);
-        // The cursor moves past a delivery only once it is in flight or gone, and only over an unbroken run of them.
+          ? await this.#store.peekDeliveries(uid, q.inflight.size + q.acking.size + want, this.#clock.now())
+          : await this.#store.peekDeliveries(uid, want, this.#clock.now(), q.cursor);
+        // A retry or a failed send meanwhile sent it back to the head: that wins, and the look is made again.
+        if (q.resets !== resets) {
+          q.again = true;
+          continue;
+        }
+        // The cursor moves past what is buffered, in flight or gone; the buffer keeps the store's seq order.
         let cursor = fromHead ? 0 : q.cursor;
         for (const d of due) {
-          if (q.inflight.has(d.seq)) {
-            cursor = d.seq;
-            continue;
-          }
-          if (q.inflight.size >= this.#window || !this.#running) break;
-          // Picked per delivery, and only when there is one to send, so the round-robin over binds stays even.
-          const session = this.#pick(uid);
-          if (session === undefined) break;
-          let pdu: PduOf<'deliver_sm'>;
-          try {
-            pdu = deliverSmOf(d.payload);
-          } catch (error) {
-            // It can never be sent: logged whole for an operator, then removed so the user's queue moves on.
-            this.#counts.dropped++;
-            this.#log.error('delivery_unsendable', {
-              uid,
-              seq: d.seq,
-              kind: d.kind,
-              error: errorMessage(error),
-              payload: d.payload,
-            });
-            await this.#store.ackDelivery(uid, d.seq);
-            cursor = d.seq;
-            continue;
-          }
-          q.inflight.add(d.seq);
+          if (!q.inflight.has(d.seq) && !q.acking.has(d.seq) && !q.gone.has(d.seq)) q.ready.push(d);
           cursor = d.seq;
-          const send = this.#send(uid, q, d, session, pdu);
-          this.#sends.add(send);
-          void send.finally(() => this.#sends.delete(send));
         }
-        // A retry or a failed send meanwhile sent it back to the head: that wins.
-        if (q.resets === resets) q.cursor = cursor;
+        q.cursor = cursor;
+        this.#fill(uid, q);
       } while (q.again);
     } catch (error) {
       this.#rewind(q);
@@ -331,6 +339,65 @@ export class DeliveryEngine {
       q.pumping = false;
     }
     if (q.again) this.#schedule(uid);
+  }
+
+  /**
+   * Sends read-ahead deliveries, in order, while the user's window has room. Synchronous, so it also runs while a
+   * look at the store is on its way (every freed slot calls it through #schedule).
+   */
+  #fill(uid: string, q: UserQueue): void {
+    while (q.ready.length > 0 && q.inflight.size < this.#window && this.#running) {
+      // Picked per delivery, and only when there is one to send, so the round-robin over binds stays even.
+      const session = this.#pick(uid);
+      if (session === undefined) {
+        // No receiver here now (or, with several nodes, no lease): what was read is read again once there is one.
+        this.#rewind(q);
+        return;
+      }
+      const d = q.ready.shift() as DeliveryRecord;
+      let pdu: PduOf<'deliver_sm'>;
+      try {
+        pdu = deliverSmOf(d.payload);
+      } catch (error) {
+        // It can never be sent: logged whole for an operator, then removed so the user's queue moves on.
+        this.#counts.dropped++;
+        this.#log.error('delivery_unsendable', {
+          uid,
+          seq: d.seq,
+          kind: d.kind,
+          error: errorMessage(error),
+          payload: d.payload,
+        });
+        this.#track(this.#remove(uid, q, d.seq, false));
+        continue;
+      }
+      q.inflight.add(d.seq);
+      this.#track(this.#send(uid, q, d, session, pdu));
+    }
+  }
+
+  #track(work: Promise<void>): void {
+    this.#sends.add(work);
+    void work.finally(() => this.#sends.delete(work));
+  }
+
+  /**
+   * Removes a delivery from the store (the ESME has it, or it can never be sent). It is skipped by every look until
+   * the store has removed it; a failed removal sends it again (at-least-once).
+   */
+  async #remove(uid: string, q: UserQueue, seq: number, delivered: boolean): Promise<void> {
+    q.acking.add(seq);
+    try {
+      await this.#store.ackDelivery(uid, seq);
+      q.acking.delete(seq);
+      if (q.pumping) q.gone.add(seq);
+      if (delivered) this.#counts.delivered++;
+    } catch (error) {
+      q.acking.delete(seq);
+      this.#log.error('delivery_ack_failed', { uid, seq, error: errorMessage(error) });
+      this.#rewind(q);
+      this.#schedule(uid);
+    }
   }
 
   async #send(uid: string, q: UserQueue, d: DeliveryRecord, session: DeliverySession, pdu: Pdu): Promise<void> {
@@ -352,16 +419,11 @@ export class DeliveryEngine {
     }
     this.#report(d, session, response.command_status === 0 ? 'ok' : 'error', response.command_status);
     if (response.command_status === 0) {
-      try {
-        await this.#store.ackDelivery(uid, d.seq);
-        this.#counts.delivered++;
-      } catch (error) {
-        // Delivered but not removed: it will be sent again (at-least-once).
-        this.#log.error('delivery_ack_failed', { uid, seq: d.seq, error: errorMessage(error) });
-        this.#rewind(q);
-      }
+      // The ESME has it: its window slot is free now, while the store removes it (skipped by the pumps meanwhile).
+      const removed = this.#remove(uid, q, d.seq, true);
       q.inflight.delete(d.seq);
       this.#schedule(uid);
+      await removed;
       return;
     }
     await this.#retry(uid, q, d, session, `status 0x${response.command_status.toString(16).padStart(8, '0')}`);
