@@ -161,9 +161,18 @@ export interface Store {
    * Atomically takes the amounts from the user's quotas, or nothing when either is short; a null quota is unlimited
    * and does not move. Amounts must be finite and not negative (RangeError); StoreNotFoundError for an unknown user.
    */
-  charge(uid: string, amounts: Amounts): Promise<ChargeResult>;
+  charge(uid: string, amounts: Amounts, deadline?: number): Promise<ChargeResult>;
   /** Atomically adds the amounts (a refund or a top-up; negative amounts deduct, never below zero). */
-  credit(uid: string, amounts: Amounts): Promise<void>;
+  credit(uid: string, amounts: Amounts, deadline?: number): Promise<void>;
+
+  /**
+   * How long one call to a remote store may take before it fails with StoreUnavailableError (the Redis store's
+   * commandTimeoutMs); absent for a local store. With it, `deadline` (epoch ms, `Date.now()`'s clock) on charge,
+   * credit and acceptMessages is when the caller stops waiting: the call then fails by that time at the latest, and
+   * a store whose write would land after it writes nothing, so a caller that answered a refusal kept nothing.
+   * Without it the deadline may be ignored (a local store answers or fails by itself).
+   */
+  readonly callTimeoutMs?: number;
 
   // Connectors
   /** Creates or replaces. */
@@ -195,7 +204,7 @@ export interface Store {
 
   // Messages and connector queues
   /** Stores message parts and queues them for their connector, durably, in one group-committed write. */
-  acceptMessages(records: MessageRecord[]): Promise<void>;
+  acceptMessages(records: MessageRecord[], deadline?: number): Promise<void>;
   /** The message part, or null. */
   getMessage(id: string): Promise<MessageRecord | null>;
   /** Applies one patch; the record as it now is, or null for an unknown id. */

@@ -253,6 +253,73 @@ describe('redis store', { skip: skip ?? false }, () => {
       }
     });
 
+    it('keeps nothing of an MT write that timed out while Redis was paused, and on-time writes still work', async () => {
+      const own = await startRedis({ persistence: 'none' });
+      const store = await openRedisStore({
+        url: own.url,
+        keyPrefix: 'pz:',
+        commandTimeoutMs: 1000,
+        deadlineMarginMs: 200,
+      });
+      const raw = new Redis(own.url);
+      try {
+        await store.createGroup({ gid: 'g1', enabled: true });
+        await store.createUser(userFixture('u-pz', { balance: 5, sms_count: 10 }));
+        assert.equal((await store.charge('u-pz', { amount: 1, smsCount: 1 })).ok, true);
+        const before = messageFixture('u-pz', 'c-pz');
+        await store.acceptMessages([before]);
+
+        // Redis up but not answering for longer than the call timeout; the calls queue in Redis and run at the end.
+        await raw.call('CLIENT', 'PAUSE', '2500', 'ALL');
+        const late = messageFixture('u-pz', 'c-pz');
+        const later = messageFixture('u-pz', 'c-pz');
+        const calls = [
+          store.charge('u-pz', { amount: 1, smsCount: 1 }),
+          store.acceptMessages([late]),
+          store.credit('u-pz', { amount: 2, smsCount: 0 }, Date.now() + 1000),
+        ];
+        await sleep(300);
+        // A call made while an earlier pipeline is still unanswered (ioredis sends one at a time).
+        calls.push(store.acceptMessages([later], Date.now() + 5000));
+        const outcomes = await Promise.allSettled(calls);
+        assert.deepEqual(
+          outcomes.map((o) => (o.status === 'rejected' ? (o.reason as Error).name : o.status)),
+          Array(4).fill('StoreUnavailableError'),
+        );
+        await sleep(2600);
+
+        // The pause is over and Redis has run every queued script: none of them wrote.
+        const q = (await store.getUser('u-pz'))?.mt_messaging_cred.quotas;
+        assert.deepEqual([q?.balance, q?.sms_count], [4, 9], 'no money taken or given by a refused call');
+        assert.equal(await store.getMessage(late.id), null, 'a refused accept is not stored');
+        assert.equal(await store.getMessage(later.id), null);
+        assert.equal(await store.queueDepth('c-pz'), 1, 'nor queued');
+        assert.deepEqual(
+          (await store.listMessages({ uid: 'u-pz' })).map((m) => m.id),
+          [before.id],
+          'nor in history',
+        );
+
+        // On time, the same calls work.
+        assert.deepEqual(await store.charge('u-pz', { amount: 1, smsCount: 1 }, Date.now() + 1000), {
+          ok: true,
+          balance: 3,
+          sms_count: 8,
+        });
+        await store.acceptMessages([late], Date.now() + 1000);
+        await store.credit('u-pz', { amount: 1, smsCount: 0 }, Date.now() + 1000);
+        assert.equal(await store.queueDepth('c-pz'), 2);
+        assert.equal((await store.getUser('u-pz'))?.mt_messaging_cred.quotas.balance, 4);
+        // A deadline already (almost) past is refused without a round trip.
+        await assert.rejects(store.acceptMessages([later], Date.now() + 100), { name: 'StoreUnavailableError' });
+        assert.equal(await store.getMessage(later.id), null);
+      } finally {
+        await raw.quit();
+        await store.close();
+        await own.stop();
+      }
+    });
+
     it('answers StoreUnavailableError full when Redis is out of memory, keeping what it accepted', async () => {
       const own = await startRedis({ persistence: 'none' });
       const store = await openRedisStore({ url: own.url, keyPrefix: 'oom:' });

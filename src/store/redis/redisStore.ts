@@ -74,8 +74,18 @@ export interface RedisStoreOptions {
    * Longer than a connector's response timeout. Default 120 000 ms.
    */
   claimTimeoutMs?: number;
-  /** How long one call may wait for Redis before failing with StoreUnavailableError (default 5000 ms). */
+  /**
+   * How long one call may wait for Redis before failing with StoreUnavailableError (default 5000 ms), counted from
+   * the call (not from when the auto-pipeline sends it, which can be a whole timeout later while Redis is stuck).
+   */
   commandTimeoutMs?: number;
+  /**
+   * The MT writes (charge, credit, acceptMessages) carry a deadline `Date.now() + commandTimeoutMs − this margin`
+   * (or the caller's deadline − this margin, if earlier); a script that Redis runs after it by its own clock writes
+   * nothing, so a call that timed out (answered as a refusal) is never kept. The margin covers the skew between this
+   * node's clock and Redis's plus the reply's way back. Default 1000 ms, at most half of commandTimeoutMs.
+   */
+  deadlineMarginMs?: number;
   /** How long the first connection may take (default 5000 ms). */
   connectTimeoutMs?: number;
   /**
@@ -204,6 +214,8 @@ export class RedisStore implements Store {
   readonly #listeners = new Set<(change: StoreChange) => void>();
   readonly #nodeLeaseMs: number;
   readonly #nodeToken = randomUUID();
+  readonly #timeoutMs: number;
+  readonly #marginMs: number;
   #nodeTimer: NodeJS.Timeout | null = null;
   #subscriber: Redis | null = null;
   #closed = false;
@@ -218,6 +230,13 @@ export class RedisStore implements Store {
     this.#grace = String(Math.max(0, Math.floor(options.receiptMapGraceMs ?? 3_600_000)));
     this.#now = options.now ?? Date.now;
     this.#nodeLeaseMs = Math.max(100, Math.floor(options.nodeLeaseMs ?? 10_000));
+    this.#timeoutMs = Math.max(1, Math.floor(options.commandTimeoutMs ?? 5000));
+    this.#marginMs = Math.max(0, Math.min(Math.floor(options.deadlineMarginMs ?? 1000), this.#timeoutMs / 2));
+  }
+
+  /** How long one call may take before it fails with StoreUnavailableError (commandTimeoutMs). */
+  get callTimeoutMs(): number {
+    return this.#timeoutMs;
   }
 
   /**
@@ -251,18 +270,67 @@ export class RedisStore implements Store {
   #run(name: ScriptName, args: Array<string | Buffer>, buffers = false): Promise<unknown> {
     if (this.#closed) return Promise.reject(closedError());
     const fn = this.#scripts[buffers ? `${name}Buffer` : name];
-    return fn
-      .call(this.#client, this.prefix, String(this.#now()), this.#claimTimeout, this.nodeId, ...args)
-      .catch((error: unknown) => {
-        throw mapError(error);
-      });
+    return this.#timed(
+      fn.call(this.#client, this.prefix, String(this.#now()), this.#claimTimeout, this.nodeId, ...args),
+      Date.now() + this.#timeoutMs,
+    );
+  }
+
+  /**
+   * Runs an MT write whose last argument is its deadline: it fails with StoreUnavailableError at `min(now + timeout,
+   * callerDeadline)`, and the script refuses to write ('late') once Redis's clock passes that minus the margin.
+   */
+  async #runBy(name: ScriptName, args: Array<string | Buffer>, callerDeadline: number | undefined): Promise<unknown> {
+    if (this.#closed) throw closedError();
+    const now = Date.now();
+    const until = Math.min(now + this.#timeoutMs, callerDeadline ?? Number.POSITIVE_INFINITY);
+    const deadline = until - this.#marginMs;
+    if (deadline <= now) throw new StoreUnavailableError('store unavailable: no time left before the deadline');
+    const fn = this.#scripts[name];
+    const r = await this.#timed(
+      fn.call(
+        this.#client,
+        this.prefix,
+        String(this.#now()),
+        this.#claimTimeout,
+        this.nodeId,
+        ...args,
+        String(deadline),
+      ),
+      until,
+    );
+    if (r === 'late' || (Array.isArray(r) && r[0] === 'late')) {
+      throw new StoreUnavailableError(`store unavailable: ${name} reached Redis after its deadline; nothing written`);
+    }
+    return r;
   }
 
   /** Runs plain commands against the client, mapping failures. */
   #read<T>(fn: (client: Redis) => Promise<T>): Promise<T> {
     if (this.#closed) return Promise.reject(closedError());
-    return fn(this.#client).catch((error: unknown) => {
-      throw mapError(error);
+    return this.#timed(fn(this.#client), Date.now() + this.#timeoutMs);
+  }
+
+  /**
+   * The call's outcome, failures mapped, or StoreUnavailableError at `until`. ioredis's own command timeout starts
+   * only when the auto-pipeline sends the command, and it sends one pipeline at a time: while Redis is stuck, a call
+   * waits a whole timeout for the pipeline before it, then another for its own.
+   */
+  #timed<T>(call: Promise<T>, until: number): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        reject(new StoreUnavailableError(`store unavailable: no answer from Redis within ${this.#timeoutMs} ms`));
+      }, until - Date.now());
+      call.then(
+        (value) => {
+          clearTimeout(timer);
+          resolve(value);
+        },
+        (error: unknown) => {
+          clearTimeout(timer);
+          reject(mapError(error));
+        },
+      );
     });
   }
 
@@ -377,10 +445,10 @@ export class RedisStore implements Store {
     if ((await this.#run('sgDeleteUser', [uid])) === 'nf') throw new StoreNotFoundError(`user ${uid} does not exist`);
   }
 
-  async charge(uid: string, amounts: Amounts): Promise<ChargeResult> {
+  async charge(uid: string, amounts: Amounts, deadline?: number): Promise<ChargeResult> {
     checkAmounts(amounts, 'charge');
     const micros = toMicros(amounts.amount);
-    const r = (await this.#run('sgCharge', [uid, String(micros), String(amounts.smsCount)])) as [
+    const r = (await this.#runBy('sgCharge', [uid, String(micros), String(amounts.smsCount)], deadline)) as [
       string,
       number | null,
       number | null,
@@ -394,10 +462,15 @@ export class RedisStore implements Store {
     };
   }
 
-  async credit(uid: string, amounts: Amounts): Promise<void> {
+  async credit(uid: string, amounts: Amounts, deadline?: number): Promise<void> {
     checkAmounts(amounts, 'credit');
     const micros = toMicros(amounts.amount);
-    const r = await this.#run('sgCredit', [uid, String(micros), String(amounts.smsCount)]);
+    const args = [uid, String(micros), String(amounts.smsCount)];
+    // Without a deadline (a refund, a top-up) a credit is kept whenever it runs: late is better than never.
+    const r =
+      deadline === undefined
+        ? await this.#run('sgCredit', [...args, ''])
+        : await this.#runBy('sgCredit', args, deadline);
     if (r === 'nf') throw new StoreNotFoundError(`user ${uid} does not exist`);
   }
 
@@ -477,7 +550,7 @@ export class RedisStore implements Store {
 
   // ---------------------------------------------------------------------------------------------- messages
 
-  async acceptMessages(records: MessageRecord[]): Promise<void> {
+  async acceptMessages(records: MessageRecord[], deadline?: number): Promise<void> {
     if (records.length === 0) return;
     const args: Array<string | Buffer> = [String(records.length)];
     for (const m of records) {
@@ -498,7 +571,7 @@ export class RedisStore implements Store {
       );
       for (const f of fields) args.push(f);
     }
-    const r = (await this.#run('sgAccept', args)) as string[];
+    const r = (await this.#runBy('sgAccept', args, deadline)) as string[];
     if (r[0] === 'conflict') throw new StoreConflictError(`a message id is already stored: ${r[1]}`);
   }
 

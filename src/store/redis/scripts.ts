@@ -4,6 +4,8 @@
 // Calling convention of every script: no declared KEYS (keys are built from the prefix, so the store runs on one
 // Redis primary, not Redis Cluster); ARGV[1] = key prefix, ARGV[2] = the store's clock (ms) for `updated_at`,
 // ARGV[3] = claim timeout (ms), ARGV[4] = this node's id; the script's own arguments follow from ARGV[5].
+// The MT writes (sgCharge, sgCredit, sgAccept) take a deadline as their LAST argument (epoch ms, '' = none): run
+// after it by Redis's clock, they write nothing and answer 'late' — their caller has given up and answered a refusal.
 //
 // Numbers that must stay exact (money, rates, scores) travel as strings and are stored as given: Lua's tostring keeps
 // only 14 digits, so the scripts never format a number with it (string.format('%.0f') for integer scores).
@@ -30,6 +32,11 @@ local function srvnow()
   return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 end
 local function fmt(n) return string.format('%.0f', n) end
+-- True when the deadline (the script's last argument) has passed by Redis's clock: the caller's timeout has fired.
+local function late()
+  local d = ARGV[#ARGV]
+  return d ~= '' and srvnow() > tonumber(d)
+end
 local function publish(kind, id)
   redis.call('PUBLISH', P .. 'changes', cjson.encode({ kind = kind, id = id }))
 end
@@ -174,8 +181,9 @@ redis.call('SREM', P .. 'gusers:' .. v[2], ARGV[5])
 publish('accounts', ARGV[5])
 return 'ok'`,
 
-  // ARGV: uid, µ, sms. Both quotas or nothing; an absent quota is unlimited and does not move. {status, b, s}.
+  // ARGV: uid, µ, sms, deadline. Both quotas or nothing; an absent quota is unlimited and does not move. {status, b, s}.
   sgCharge: `
+if late() then return { 'late' } end
 local k = P .. 'user:' .. ARGV[5]
 local v = redis.call('HMGET', k, 'un', 'b', 's')
 if not v[1] then return { 'nf' } end
@@ -187,8 +195,9 @@ if v[2] then b = ARGV[6] == '0' and tonumber(v[2]) or redis.call('HINCRBY', k, '
 if v[3] then s = ARGV[7] == '0' and tonumber(v[3]) or redis.call('HINCRBY', k, 's', '-' .. ARGV[7]) end
 return { 'ok', b, s }`,
 
-  // ARGV: uid, µ, sms (either may be negative); never below zero; unlimited quotas stay unlimited.
+  // ARGV: uid, µ, sms (either may be negative), deadline; never below zero; unlimited quotas stay unlimited.
   sgCredit: `
+if late() then return 'late' end
 local k = P .. 'user:' .. ARGV[5]
 local v = redis.call('HMGET', k, 'un', 'b', 's')
 if not v[1] then return 'nf' end
@@ -229,10 +238,12 @@ return 'ok'`,
 
   // ------------------------------------------------------------------------------------------ messages
   // ARGV: n, then per part: id, priority, submitted_at, uid, destination, status, cid, schedule_at ('' = none),
-  // expires_at ('' = none), blob, field count f, 2f field/value strings. All or nothing: a taken id refuses the whole call.
+  // expires_at ('' = none), blob, field count f, 2f field/value strings; then the deadline. All or nothing: a taken
+  // id (or a run past the deadline) refuses the whole call.
   // Acceptance order comes from one counter, so it is global across nodes. The hot path of the gateway: the queue
   // entries are written from the arguments (no read back), depths are added once per connector per call.
   sgAccept: `
+if late() then return { 'late' } end
 local n = tonumber(ARGV[5])
 local parts, seen, pos = {}, {}, 6
 for i = 1, n do
