@@ -3,9 +3,18 @@ import { describe, it } from 'node:test';
 import { CommandStatus, formatAbsoluteTime } from '../smpp/codec/index.js';
 import { buildConcatUdh } from '../smpp/text/index.js';
 import { StoreUnavailableError } from '../store/errors.js';
-import type { MtRoute, UserRecord } from '../store/model.js';
+import type { MessageRecord, MtRoute, UserRecord } from '../store/model.js';
+import type { Amounts, ChargeResult } from '../store/store.js';
 import { Accounts } from './accounts.js';
-import { defaultRoute, ManualWallClock, makeUser, memoryLogger, storeWith, submission } from './pipeline.fixtures.js';
+import {
+  defaultRoute,
+  ManualWallClock,
+  MemoryStore,
+  makeUser,
+  memoryLogger,
+  storeWith,
+  submission,
+} from './pipeline.fixtures.js';
 import { MtPipeline, type PipelineSettings, payloadParts, type SubmitResult } from './pipeline.js';
 
 const S = CommandStatus;
@@ -436,6 +445,72 @@ describe('MtPipeline: billing', () => {
     assert.equal(q?.sms_count, 5);
     assert.equal(store.calls.credit, 2);
     assert.equal(log.events('mt_refunded').length, 2);
+  });
+});
+
+describe('MtPipeline: a remote store with a call timeout', () => {
+  /** A MemoryStore that says it is remote (callTimeoutMs) and records the deadline of every write. */
+  class RemoteStore extends MemoryStore {
+    readonly callTimeoutMs = 5000;
+    readonly deadlines: Array<[string, number | undefined]> = [];
+    override charge(uid: string, amounts: Amounts, deadline?: number): Promise<ChargeResult> {
+      this.deadlines.push(['charge', deadline]);
+      return super.charge(uid, amounts);
+    }
+    override credit(uid: string, amounts: Amounts, deadline?: number): Promise<void> {
+      this.deadlines.push(['credit', deadline]);
+      return super.credit(uid, amounts);
+    }
+    override acceptMessages(records: MessageRecord[], deadline?: number): Promise<void> {
+      this.deadlines.push(['accept', deadline]);
+      return super.acceptMessages(records);
+    }
+  }
+
+  async function remote(user: UserRecord) {
+    const store = new RemoteStore();
+    store.groups.set('g1', { gid: 'g1', enabled: true });
+    store.users.set(user.uid, user);
+    store.routes = [defaultRoute(1)];
+    const log = memoryLogger();
+    const pipeline = new MtPipeline({
+      store,
+      accounts: new Accounts({ store, logger: log }),
+      logger: log,
+      clock: new ManualWallClock(),
+      idGenerator: () => 'm1',
+    });
+    return { store, log, submit: () => pipeline.submit(principal, submission(), 'smpps', { session: 's' }) };
+  }
+
+  it('gives the charge, the early-share credit and the enqueue of one submit one deadline, one timeout away', async () => {
+    const { store, submit } = await remote(await makeUser({ mt: { quotas: { balance: 10, early_percent: 25 } } }));
+    const before = Date.now();
+    assert.equal(status(await submit()), 'ESME_ROK');
+    assert.deepEqual(
+      store.deadlines.map(([op]) => op),
+      ['charge', 'credit', 'accept'],
+    );
+    const [first] = store.deadlines.map(([, d]) => d ?? 0);
+    assert.ok(first >= before + 5000 && first <= Date.now() + 5000, `deadline ${first - before} ms after the submit`);
+    assert.ok(
+      store.deadlines.every(([, d]) => d === first),
+      'one deadline for every write of the submit',
+    );
+  });
+
+  it('refunds a refused enqueue without a deadline (a refund is kept whenever it lands); a failed charge is ESME_RSYSERR', async () => {
+    const { store, log, submit } = await remote(await makeUser({ mt: { quotas: { balance: 10, sms_count: 3 } } }));
+    store.failAccept = new StoreUnavailableError('store unavailable: sgAccept reached Redis after its deadline');
+    assert.equal(status(await submit()), 'ESME_RSYSERR');
+    assert.deepEqual(store.deadlines.at(-1), ['credit', undefined]);
+    assert.equal(store.users.get('u1')?.mt_messaging_cred.quotas.balance, 10);
+    assert.equal(store.users.get('u1')?.mt_messaging_cred.quotas.sms_count, 3);
+    store.failAccept = undefined;
+    store.failCharge = new StoreUnavailableError('store unavailable: no answer from Redis within 5000 ms');
+    assert.equal(status(await submit()), 'ESME_RSYSERR');
+    assert.equal(log.events('mt_store_error').length, 2);
+    assert.equal(log.events('mt_internal_error').length, 0);
   });
 });
 

@@ -11,7 +11,10 @@
 //   5. billing: the route's rate per part, early percent, the store's atomic charge → ESME_RSYSERR when short
 //   6. durable enqueue (group-committed by the store) → ESME_RMSGQFUL when the store is full, else ESME_RSYSERR;
 //      what step 5 charged is refunded
-// Only after step 6 has committed does submit() resolve with the message_ids.
+// Only after step 6 has committed does submit() resolve with the message_ids. On a remote store (callTimeoutMs set)
+// the writes of steps 5 and 6 share one deadline, one store timeout after the submit began: a write that would land
+// after it is refused by the store and keeps nothing, so a refusal always means "not kept", and the answer comes
+// within about one store timeout however many writes the submit makes.
 
 import {
   CommandStatus,
@@ -102,7 +105,10 @@ export type SubmitResult =
 export type ChargeAmounts = Amounts;
 
 /** The store methods the pipeline uses. */
-export type PipelineStore = Pick<Store, 'listMtRoutes' | 'routesVersion' | 'charge' | 'credit' | 'acceptMessages'>;
+export type PipelineStore = Pick<
+  Store,
+  'listMtRoutes' | 'routesVersion' | 'charge' | 'credit' | 'acceptMessages' | 'callTimeoutMs'
+>;
 
 /** Settings the pipeline honours (`[smpp-server]` keys and our own). */
 export interface PipelineSettings {
@@ -368,6 +374,9 @@ export class MtPipeline {
 
   async #run(submitter: Submitter, req: MtSubmission, channel: Channel, meta: SubmitMeta): Promise<SubmitResult> {
     const uid = submitter.id;
+    // When the ESME gets its answer at the latest (a remote store): the writes below must land before it or not at all.
+    const timeout = this.#store.callTimeoutMs;
+    const deadline = timeout === undefined ? undefined : Date.now() + timeout;
 
     // 0. Bind state: the account may have been disabled or deleted since it bound.
     const account = this.#accounts.activeNow(uid) ?? (await this.#accounts.active(uid));
@@ -420,10 +429,17 @@ export class MtPipeline {
         // billing.ts): the store's atomic charge takes the whole price, and the rest is credited straight back.
         const whole = quotas.balance !== null && bill.rest > 0;
         const amounts = { amount: fromMicros(whole ? bill.total : bill.now), smsCount: bill.smsCount };
-        const outcome = await this.#writes.charge(uid, amounts);
+        let outcome: ChargeResult;
+        try {
+          outcome = await this.#writes.charge(uid, amounts, deadline);
+        } catch (error) {
+          // Nothing was taken: a charge that would land after the deadline is refused by the store.
+          this.#log.error('mt_store_error', { session: meta.session, uid, error: errorMessage(error) });
+          return refuse(isStoreFull(error) ? 'ESME_RMSGQFUL' : 'ESME_RSYSERR', `cannot charge: ${errorMessage(error)}`);
+        }
         if (!outcome.ok) return refuse('ESME_RSYSERR', `${user.username} cannot pay: short of ${outcome.reason}`);
         charged = amounts;
-        if (whole) charged = await this.#giveBackRest(uid, bill, amounts, meta);
+        if (whole) charged = await this.#giveBackRest(uid, bill, amounts, meta, deadline);
       }
     }
 
@@ -465,9 +481,10 @@ export class MtPipeline {
         tags: req.tags === undefined ? [] : [...req.tags],
       };
       if (req.dlr !== undefined && req.dlr !== null) record.dlr = req.dlr;
-      await this.#writes.accept(record);
+      await this.#writes.accept(record, deadline);
     } catch (error) {
-      if (charged !== null) await this.#refund(uid, charged, meta);
+      // The refund is kept whenever it lands; the answer waits for it only until the deadline.
+      if (charged !== null) await untilDeadline(this.#refund(uid, charged, meta), deadline);
       const full = isStoreFull(error);
       this.#log.error('mt_store_error', { session: meta.session, uid, error: errorMessage(error) });
       return refuse(full ? 'ESME_RMSGQFUL' : 'ESME_RSYSERR', `store refused the message: ${errorMessage(error)}`);
@@ -651,9 +668,16 @@ export class MtPipeline {
    * Credits back the share of a whole-price charge that is due only at upstream acceptance. When that credit fails,
    * the whole price stays charged and the record says so (charged = rate), so the connector charges nothing more.
    */
-  async #giveBackRest(uid: string, bill: Bill, whole: ChargeAmounts, meta: SubmitMeta): Promise<ChargeAmounts> {
+  async #giveBackRest(
+    uid: string,
+    bill: Bill,
+    whole: ChargeAmounts,
+    meta: SubmitMeta,
+    deadline: number | undefined,
+  ): Promise<ChargeAmounts> {
     try {
-      await this.#writes.credit(uid, { amount: fromMicros(bill.rest), smsCount: 0 });
+      // With the deadline: a credit refused as late was not made, so "the whole price stays charged" is true.
+      await this.#writes.credit(uid, { amount: fromMicros(bill.rest), smsCount: 0 }, deadline);
       return { amount: fromMicros(bill.now), smsCount: whole.smsCount };
     } catch (error) {
       this.#log.warn('mt_early_split_failed', { session: meta.session, uid, error: errorMessage(error) });
@@ -712,6 +736,32 @@ interface Waiter<T> {
 
 interface PendingCharge extends Waiter<ChargeResult> {
   amounts: ChargeAmounts;
+  deadline: number | undefined;
+}
+
+interface PendingCredit extends Waiter<void> {
+  uid: string;
+  amounts: ChargeAmounts;
+  deadline: number | undefined;
+}
+
+/** The earliest deadline of a batch (undefined when none has one): a batch lands whole or not at all. */
+function earliest(list: readonly { deadline: number | undefined }[]): number | undefined {
+  let min: number | undefined;
+  for (const { deadline } of list) if (deadline !== undefined && (min === undefined || deadline < min)) min = deadline;
+  return min;
+}
+
+/** Waits for `work` until `deadline` at most (the work goes on); at once settled when there is no deadline. */
+function untilDeadline(work: Promise<void>, deadline: number | undefined): Promise<void> {
+  if (deadline === undefined) return work;
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, Math.max(0, deadline - Date.now()));
+    void work.finally(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
 }
 
 /**
@@ -720,15 +770,17 @@ interface PendingCharge extends Waiter<ChargeResult> {
  * store already shares the transaction, this also shares its per-call work (a savepoint, the quota read).
  * - charges of one user are summed into one atomic charge; when the sum is refused, each is tried on its own (in
  *   order, in one store batch), so the outcome per message is exactly what separate charges would give;
- * - credits of one user are summed (a failure fails each of them);
+ * - credits of one user are summed (a failure fails each of them), those with a deadline apart from those without;
  * - records are enqueued with one acceptMessages (a failure fails each of them, and each is refunded).
+ * A batch carries its members' earliest deadline.
  */
 class CoalescedWrites {
   readonly #store: PipelineStore;
   #charges = new Map<string, PendingCharge[]>();
-  #credits = new Map<string, (Waiter<void> & { amounts: ChargeAmounts })[]>();
+  // Keyed by uid, then a mark whether the credits carry a deadline (a refund without one must not be refused late).
+  #credits = new Map<string, PendingCredit[]>();
   #records: MessageRecord[] = [];
-  #accepts: Waiter<void>[] = [];
+  #accepts: (Waiter<void> & { deadline: number | undefined })[] = [];
   #scheduled = false;
   readonly #flush = (): void => this.#run();
 
@@ -736,28 +788,29 @@ class CoalescedWrites {
     this.#store = store;
   }
 
-  charge(uid: string, amounts: ChargeAmounts): Promise<ChargeResult> {
+  charge(uid: string, amounts: ChargeAmounts, deadline?: number): Promise<ChargeResult> {
     return new Promise((resolve, reject) => {
       const list = this.#charges.get(uid);
-      if (list === undefined) this.#charges.set(uid, [{ amounts, resolve, reject }]);
-      else list.push({ amounts, resolve, reject });
+      if (list === undefined) this.#charges.set(uid, [{ amounts, deadline, resolve, reject }]);
+      else list.push({ amounts, deadline, resolve, reject });
       this.#schedule();
     });
   }
 
-  credit(uid: string, amounts: ChargeAmounts): Promise<void> {
+  credit(uid: string, amounts: ChargeAmounts, deadline?: number): Promise<void> {
     return new Promise((resolve, reject) => {
-      const list = this.#credits.get(uid);
-      if (list === undefined) this.#credits.set(uid, [{ amounts, resolve, reject }]);
-      else list.push({ amounts, resolve, reject });
+      const key = deadline === undefined ? `${uid}\n` : `${uid}\nd`;
+      const list = this.#credits.get(key);
+      if (list === undefined) this.#credits.set(key, [{ uid, amounts, deadline, resolve, reject }]);
+      else list.push({ uid, amounts, deadline, resolve, reject });
       this.#schedule();
     });
   }
 
-  accept(record: MessageRecord): Promise<void> {
+  accept(record: MessageRecord, deadline?: number): Promise<void> {
     return new Promise((resolve, reject) => {
       this.#records.push(record);
-      this.#accepts.push({ resolve, reject });
+      this.#accepts.push({ deadline, resolve, reject });
       this.#schedule();
     });
   }
@@ -779,12 +832,13 @@ class CoalescedWrites {
     this.#records = [];
     this.#accepts = [];
     for (const [uid, list] of charges) this.#chargeAll(uid, list);
-    for (const [uid, list] of credits) {
+    for (const list of credits.values()) {
+      const uid = list[0].uid;
       if (list.length === 1) {
-        this.#store.credit(uid, list[0].amounts).then(list[0].resolve, list[0].reject);
+        this.#store.credit(uid, list[0].amounts, list[0].deadline).then(list[0].resolve, list[0].reject);
         continue;
       }
-      this.#store.credit(uid, sum(list)).then(
+      this.#store.credit(uid, sum(list), earliest(list)).then(
         () => {
           for (const c of list) c.resolve();
         },
@@ -794,7 +848,7 @@ class CoalescedWrites {
       );
     }
     if (records.length > 0) {
-      this.#store.acceptMessages(records).then(
+      this.#store.acceptMessages(records, earliest(accepts)).then(
         () => {
           for (const a of accepts) a.resolve();
         },
@@ -806,12 +860,12 @@ class CoalescedWrites {
   }
 
   #chargeAll(uid: string, list: PendingCharge[]): void {
-    const one = (c: PendingCharge) => this.#store.charge(uid, c.amounts).then(c.resolve, c.reject);
+    const one = (c: PendingCharge) => this.#store.charge(uid, c.amounts, c.deadline).then(c.resolve, c.reject);
     if (list.length === 1) {
       one(list[0]);
       return;
     }
-    this.#store.charge(uid, sum(list)).then(
+    this.#store.charge(uid, sum(list), earliest(list)).then(
       (result) => {
         if (result.ok) for (const c of list) c.resolve(result);
         else for (const c of list) one(c);
