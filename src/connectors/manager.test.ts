@@ -219,12 +219,26 @@ describe('ConnectorManager with leases', () => {
     const leases = new MemoryLeases();
     const viewA = leases.node('A');
     const viewB = leases.node('B');
-    const a = manager({ store, events, leases: viewA, leaseTtlMs: 150 });
-    const b = manager({ store, events, leases: viewB, leaseTtlMs: 150 });
+    const taken: string[] = [];
+    const a = manager({
+      store,
+      events,
+      leases: viewA,
+      leaseTtlMs: 150,
+      onLeaseAcquired: (cid) => taken.push(`A:${cid}`),
+    });
+    const b = manager({
+      store,
+      events,
+      leases: viewB,
+      leaseTtlMs: 150,
+      onLeaseAcquired: (cid) => taken.push(`B:${cid}`),
+    });
     await a.load();
     await b.load();
     assert.equal(a.states().sim.state, 'running');
     assert.equal(b.states().sim.state, 'standby');
+    assert.deepEqual(taken, ['A:sim'], 'told of the lease it took (so the receipt cache is dropped), not of renewals');
     await sleep(250);
     assert.equal(leases.holder('sim'), 'A', 'renewed past its first TTL');
     assert.equal(b.states().sim.state, 'standby');
@@ -237,6 +251,7 @@ describe('ConnectorManager with leases', () => {
     await until(() => b.states().sim.state === 'running', 'B takes over', 3000);
     await until(() => a.states().sim.state !== 'running', 'A stopped', 3000);
     assert.equal(leases.holder('sim'), 'B');
+    assert.deepEqual(taken, ['A:sim', 'B:sim']);
     assert.equal(a.isUp('sim'), false);
     assert.equal(b.isUp('sim'), true);
     // Stopping releases the lease at once.

@@ -76,6 +76,11 @@ export interface ConnectorManagerOptions {
   leases?: ConnectorLeases;
   /** Lease time to live; acquired and renewed every third of it. Default 15,000 ms. */
   leaseTtlMs?: number;
+  /**
+   * Told when this node takes a connector's lease, before the connector starts here: another node may have run it
+   * meanwhile, so whatever this node remembers of that connector's parts may be stale.
+   */
+  onLeaseAcquired?: (cid: string) => void;
   /** How often held messages past their validity are expired; 0 disables. Default 1,000 ms. */
   expiryIntervalMs?: number;
 }
@@ -152,6 +157,7 @@ export class ConnectorManager {
   readonly #clock: ConnectorClock;
   readonly #leases: ConnectorLeases | undefined;
   readonly #leaseTtlMs: number;
+  readonly #onLeaseAcquired: ((cid: string) => void) | undefined;
   readonly #expiryIntervalMs: number;
   readonly #factories = new Map<string, ConnectorFactory>([
     ['smppc', createSmppcConnector],
@@ -175,6 +181,7 @@ export class ConnectorManager {
     this.#clock = options.clock ?? systemClock;
     this.#leases = options.leases;
     this.#leaseTtlMs = Math.max(30, options.leaseTtlMs ?? 15_000);
+    this.#onLeaseAcquired = options.onLeaseAcquired;
     this.#expiryIntervalMs = Math.max(0, options.expiryIntervalMs ?? 1000);
   }
 
@@ -352,6 +359,7 @@ export class ConnectorManager {
         return;
       }
       this.#log.info('connector_lease_acquired', { cid: e.cid });
+      this.#onLeaseAcquired?.(e.cid);
       // The node that held it before may have died with parts handed to the SMSC and unanswered: take them back now
       // rather than after their claim timeout (at-least-once: the SMSC may see such a part twice).
       try {

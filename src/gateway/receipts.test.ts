@@ -521,6 +521,40 @@ describe('ReceiptEngine with its cache of sent parts (one node: the only writer 
     };
   }
 
+  it('forgetCached(): a part another node closed meanwhile (it ran our connector) is read again, no second receipt', async () => {
+    const t = await cached();
+    // Unmatched receipts are held for 50 ms only (the repeated one below finds no map entry).
+    const mine = new ReceiptEngine({
+      store: pick(t.store),
+      connectorSettings: () => ({}),
+      dlrExpirySecs: 3600,
+      logger: t.logger,
+      clock: t.clock,
+      cacheSize: 100,
+      quickReceiptWaitMs: 50,
+      quickReceiptPollMs: 10,
+    });
+    const m = await t.claimed({ registered_delivery: 0x01 });
+    await mine.submitted('c1', m, { kind: 'accepted', upstreamId: 'K2' });
+    // The connector moved to another node, which got the final receipt (its engine has nothing cached).
+    const other = new ReceiptEngine({
+      store: pick(t.store),
+      connectorSettings: () => ({}),
+      dlrExpirySecs: 3600,
+      logger: t.logger,
+      clock: t.clock,
+    });
+    await other.delivered('c1', upstreamReceipt('K2', MessageState.DELIVERED));
+    assert.equal((await t.store.getMessage(m.id))?.status, 'final');
+    // Back on this node, which took the lease again: the SMSC sends the same receipt once more.
+    mine.forgetCached();
+    await mine.delivered('c1', upstreamReceipt('K2', MessageState.DELIVERED));
+    const stats = (await t.deliveries()).map(
+      (d) => /stat:(\w+)/.exec(deliverSmOf(d.payload).short_message.toString('latin1'))?.[1],
+    );
+    assert.deepEqual(stats, ['DELIVRD'], 'one receipt to the ESME');
+  });
+
   it('outcome and receipt of a claimed part read nothing, and the store ends as without the cache', async () => {
     const t = await cached();
     const m = await t.claimed({ registered_delivery: 0x11 });

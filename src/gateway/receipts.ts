@@ -99,9 +99,9 @@ export interface ReceiptEngineOptions {
   events?: GatewayEventSink;
   /**
    * How many message parts sent upstream (and their receipt map keys) to keep in memory as this engine last wrote
-   * them, so that their outcome and receipt need no store read. Only for a node that is the sole writer of its
-   * sent parts (one gateway node: nothing but this engine changes a part once it was claimed). Default 0: every
-   * outcome and receipt reads the store.
+   * them, so that their outcome and receipt need no store read. Only while this engine is the sole writer of its
+   * sent parts (nothing but this engine changes a part once it was claimed; with several nodes, call forgetCached()
+   * whenever this node takes a connector over). Default 0: every outcome and receipt reads the store.
    */
   cacheSize?: number;
 }
@@ -385,6 +385,11 @@ class SentCache {
   dropMapEntry(k: string): void {
     this.#keys.delete(k);
   }
+
+  clear(): void {
+    this.#messages.clear();
+    this.#keys.clear();
+  }
 }
 
 // Ref'd on purpose: a held receipt is a promise an upstream waits on, and its wait is bounded.
@@ -449,6 +454,11 @@ export class ReceiptEngine implements UpstreamEvents {
     this.#events = options.events ?? NO_EVENTS;
     this.#httpOutbox = options.httpOutbox;
     this.#cache = new SentCache(Math.max(0, Math.floor(options.cacheSize ?? 0)));
+  }
+
+  /** Drops what the cache remembers: another node may have changed those parts (it ran one of our connectors). */
+  forgetCached(): void {
+    this.#cache.clear();
   }
 
   /** Receipts held right now waiting for their map entry. */

@@ -147,9 +147,10 @@ export class GatewayNode {
       onMo: (cid, pdu) => this.mo.route(cid, pdu),
       httpOutbox: this.dlrOutbox,
       events: this.events,
-      // One node is the only writer of its sent parts, so their outcome and receipt need no store read. With leases
-      // (several nodes) a connector may move between nodes, and every receipt reads the store.
-      cacheSize: options.leases === undefined ? 50_000 : 0,
+      // The node running a connector is the only writer of its sent parts, so their outcome and receipt need no store
+      // read. With leases a connector may move between nodes: the cache is dropped whenever this node takes one over
+      // (below), since the node that ran it meanwhile may have changed parts this one remembers.
+      cacheSize: 50_000,
     });
     this.connectors = new ConnectorManager({
       store,
@@ -157,6 +158,7 @@ export class GatewayNode {
       logger: childOf(logger, 'connectors'),
       ...(options.leases !== undefined ? { leases: options.leases } : {}),
       ...(options.leaseTtlMs !== undefined ? { leaseTtlMs: options.leaseTtlMs } : {}),
+      onLeaseAcquired: () => this.receipts.forgetCached(),
     });
     this.connectors.register('http', createHttpConnector);
     // A message queued for a connector wakes it at once instead of at its next poll.
