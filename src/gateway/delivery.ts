@@ -130,11 +130,11 @@ export function deliveryPayload(fields: DeliverSmFields): Record<string, unknown
 }
 
 interface UserQueue {
-  /** seqs sent and not yet answered by the ESME or held: what the per-user window counts. */
+  /** seqs sent and not yet answered by the ESME or held. */
   readonly inflight: Set<number>;
   /**
-   * seqs the ESME answered with ESME_ROK whose removal from the store is still on its way: never sent again meanwhile,
-   * but out of the window, so a slow store (Redis under load: tens of ms a call) does not hold the ESME's window.
+   * seqs the ESME answered with ESME_ROK whose removal from the store is on its way: never sent again meanwhile, and
+   * bounded with the in-flight ones (#hasRoom), so a crash repeats at most two windows per user (docs/receipts.md).
    */
   readonly acking: Set<number>;
   /**
@@ -346,7 +346,7 @@ export class DeliveryEngine {
    * look at the store is on its way (every freed slot calls it through #schedule).
    */
   #fill(uid: string, q: UserQueue): void {
-    while (q.ready.length > 0 && q.inflight.size < this.#window && this.#running) {
+    while (q.ready.length > 0 && this.#hasRoom(q) && this.#running) {
       // Picked per delivery, and only when there is one to send, so the round-robin over binds stays even.
       const session = this.#pick(uid);
       if (session === undefined) {
@@ -376,6 +376,15 @@ export class DeliveryEngine {
     }
   }
 
+  /**
+   * Room for one more: the window counts deliver_sm awaiting the ESME's answer; the ones answered whose removal from
+   * the store is still on its way count apart, up to another window, so a slow store (tens of ms a call on a loaded
+   * Redis) does not hold the ESME's window while a crash still repeats at most two windows per user.
+   */
+  #hasRoom(q: UserQueue): boolean {
+    return q.inflight.size < this.#window && q.inflight.size + q.acking.size < 2 * this.#window;
+  }
+
   #track(work: Promise<void>): void {
     this.#sends.add(work);
     void work.finally(() => this.#sends.delete(work));
@@ -392,6 +401,7 @@ export class DeliveryEngine {
       q.acking.delete(seq);
       if (q.pumping) q.gone.add(seq);
       if (delivered) this.#counts.delivered++;
+      this.#schedule(uid); // its window slot is free
     } catch (error) {
       q.acking.delete(seq);
       this.#log.error('delivery_ack_failed', { uid, seq, error: errorMessage(error) });
@@ -419,7 +429,7 @@ export class DeliveryEngine {
     }
     this.#report(d, session, response.command_status === 0 ? 'ok' : 'error', response.command_status);
     if (response.command_status === 0) {
-      // The ESME has it: its window slot is free now, while the store removes it (skipped by the pumps meanwhile).
+      // The ESME has it: its window slot is free while the store removes it (skipped by the pumps meanwhile).
       const removed = this.#remove(uid, q, d.seq, true);
       q.inflight.delete(d.seq);
       this.#schedule(uid);

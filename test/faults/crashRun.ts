@@ -10,8 +10,8 @@
 //   - every receipt the SMSC produced reached the ESME, matched by the text it quotes, and, for the messages whose
 //     ROK the ESME read, by our message_id (receipted_message_id);
 //   - receipts the ESME got twice (a deliver_sm answered but not yet acknowledged in the store when the gateway died is
-//     sent again: docs/receipts.md's at-least-once) are printed, and bounded by the delivery window per user (100)
-//     per kill, since a delivery leaves that window only once its ack is durable;
+//     sent again: docs/receipts.md's at-least-once) are printed, and bounded by two delivery windows per user (200)
+//     per kill: one awaiting the ESME's answer, one answered whose removal from the store is on its way;
 //   - every receipt says DELIVRD with the message_id the ESME was given (no second, different receipt).
 
 import assert from 'node:assert/strict';
@@ -37,10 +37,11 @@ const BINDS = 4;
 const WINDOW = 50;
 /**
  * Deliveries of one user sent and not yet durably acknowledged: the composition root gives the DeliveryEngine one
- * session's outbound window ([smpp-server] window_size, 100 by default) per user, and a delivery leaves it only once
- * its ack is in the store. So a kill can make the ESME get at most this many receipts a second time.
+ * session's outbound window ([smpp-server] window_size, 100 by default) per user, and answered deliveries whose
+ * removal from the store is on its way are bounded by another window. So a kill can make the ESME get at most this
+ * many receipts a second time.
  */
-const DELIVERY_WINDOW = 100;
+const DELIVERY_WINDOW = 2 * 100;
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
