@@ -11,6 +11,7 @@
 // Usage: node --import tsx bench/gateway.ts [--duration ms] [--warmup ms] [--binds n] [--window n] [--runs n]
 //          [--store sqlite|redis] [--nodes n] [--log off|file] [--synchronous full|normal] [--smsc-window n]
 //          [--upstream-binds n] [--upstream-window n] [--profile dir] [--json]
+// BENCH_COUNT_STORE_CALLS=1 in the environment: each node prints its store calls per accepted message when it stops.
 // (children: bench/gateway.ts --node '<json>' and bench/gateway.ts --load '<json>')
 
 import { type ChildProcess, fork, spawn } from 'node:child_process';
@@ -95,6 +96,19 @@ if (process.argv[2] === '--node') {
     },
     { nodeId: `node${spec.index}` },
   );
+  // BENCH_COUNT_STORE_CALLS=1: every store method call is counted, and the node prints them per accepted message
+  // when it stops (which calls one message costs on the whole path; the wrapper adds a little CPU of its own).
+  const storeCalls: Record<string, number> = {};
+  if (process.env.BENCH_COUNT_STORE_CALLS === '1') {
+    for (const k of Object.getOwnPropertyNames(Object.getPrototypeOf(store))) {
+      const f = (store as unknown as Record<string, unknown>)[k];
+      if (typeof f !== 'function' || k === 'constructor') continue;
+      (store as unknown as Record<string, unknown>)[k] = (...a: unknown[]) => {
+        storeCalls[k] = (storeCalls[k] ?? 0) + 1;
+        return (f as (...x: unknown[]) => unknown).apply(store, a);
+      };
+    }
+  }
   if (spec.provision) {
     await store.createGroup({ gid: 'bench', enabled: true });
     const mt = defaultMtMessagingCredential();
@@ -154,6 +168,14 @@ if (process.argv[2] === '--node') {
     clearInterval(sampler);
     const cpu = process.cpuUsage(cpu0);
     const counters = node.gateway.stats();
+    if (process.env.BENCH_COUNT_STORE_CALLS === '1') {
+      const accepted = Math.max(1, counters.accepted ?? counters.mt_accepted ?? 0);
+      const perMessage = Object.entries(storeCalls)
+        .filter(([, n]) => n >= accepted / 1000)
+        .sort((a, b) => b[1] - a[1])
+        .map(([k, n]) => `${k} ${(n / accepted).toFixed(3)}`);
+      console.error(`node ${spec.index} store calls per accepted message: ${perMessage.join(', ')}`);
+    }
     const commits = (store as { commitStats?: () => { batches: number; calls: number } }).commitStats?.();
     await node.close();
     await store.close();
