@@ -4,12 +4,7 @@
 
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import {
-  request as call,
-  connectClient as connect,
-  type ClientPdu as NodeSmppPdu,
-  type NodeSmppSession,
-} from '../../test/helpers/smppClient.js';
+import { request as call, connectClient as connect, type NodeSmppSession } from '../../test/helpers/smppClient.js';
 import { CommandStatus as S } from '../smpp/codec/index.js';
 import { SmppServer } from '../smpp/server/server.js';
 import type { SqliteStore } from '../store/sqlite/sqliteStore.js';

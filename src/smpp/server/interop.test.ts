@@ -7,7 +7,6 @@ import {
   request as call,
   connectClient as connect,
   type ClientPdu as NodeSmppPdu,
-  type NodeSmppSession,
 } from '../../../test/helpers/smppClient.js';
 import { CommandStatus as S } from '../codec/index.js';
 import { type ServerPrincipal, SmppServer } from './server.js';
