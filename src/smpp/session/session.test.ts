@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { ascii, cstr, pdu as rawPdu, sm, u8 } from '../../../test/helpers/bytes.js';
 import { Esme, generic, submitDefaults } from '../../../test/helpers/esme.js';
-import { CommandId, type Pdu, type PduOf, CommandStatus as S } from '../codec/index.js';
+import { CommandId, encodePdu, type Pdu, type PduOf, CommandStatus as S } from '../codec/index.js';
 import { ManualClock } from './clock.js';
 import { ServerCounters } from './counters.js';
 import { duplexPair } from './duplexPair.js';
@@ -798,6 +798,55 @@ describe('SmppSession: client role against a server session', () => {
     await client.unbind();
     assert.equal(client.state, 'CLOSED');
     assert.equal(await server.closed, 'unbind');
+  });
+
+  it('a deliver_sm right behind the bind_resp, in the same read, is taken, not refused ESME_RINVBNDSTS', async () => {
+    // An SMSC may deliver queued MO the moment it has answered the bind; on a slow host both PDUs arrive in one read.
+    const [a, b] = duplexPair();
+    const delivered: string[] = [];
+    const client = new SmppSession(a, {
+      role: 'client',
+      handlers: {
+        deliver_sm: (p) => {
+          delivered.push(p.short_message.toString());
+          return {};
+        },
+      },
+    });
+    const smsc = new Esme(b);
+    const binding = client.bind('receiver', {
+      system_id: 'carrier',
+      password: 'pw',
+      system_type: '',
+      interface_version: 0x34,
+      addr_ton: 0,
+      addr_npi: 0,
+      address_range: '',
+    });
+    const bind = await smsc.waitFor((p) => p.command === 'bind_receiver');
+    smsc.send(
+      Buffer.concat([
+        encodePdu({
+          command: 'bind_receiver_resp',
+          command_status: 0,
+          sequence_number: bind.sequence_number,
+          system_id: 'smsc',
+        } as Pdu),
+        encodePdu({
+          ...submitDefaults(),
+          command: 'deliver_sm',
+          command_status: 0,
+          sequence_number: 7,
+          short_message: Buffer.from('queued MO'),
+        } as Pdu),
+      ]),
+    );
+    await binding;
+    const resp = await smsc.waitFor((p) => p.command === 'deliver_sm_resp' && p.sequence_number === 7);
+    assert.equal(resp.command_status, 0);
+    assert.deepEqual(delivered, ['queued MO']);
+    assert.equal(client.state, 'BOUND_RX');
+    client.close('test done');
   });
 
   it('an SMSC that sends submit_sm to a client gets ESME_RINVCMDID', async () => {

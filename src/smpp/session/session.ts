@@ -245,6 +245,9 @@ export class SmppSession<P extends Principal = Principal> extends EventEmitter<S
   #deadlineAt = Number.POSITIVE_INFINITY; // unbind drain / unbind_resp wait
   #deadlineReason = '';
 
+  // Our bind in flight (client role), so its bind_resp binds the session before the next frame is read.
+  #pendingBind: { request: AnyRequest; bindType: BindType; systemId: string } | undefined;
+
   // Unbind.
   #unbindSeq = 0;
   #unbindPromise: Promise<void> | undefined;
@@ -353,15 +356,17 @@ export class SmppSession<P extends Principal = Principal> extends EventEmitter<S
     if (this.role !== 'client') throw new InvalidStateError(`bind_${bindType}`, `${this.#state} (server role)`);
     const command = `bind_${bindType}` as BindCommand;
     if (this.#state !== SessionState.OPEN) throw new InvalidStateError(command, this.#state);
-    const response = await this.#window.offer({
-      command,
-      command_status: 0,
-      sequence_number: 0,
-      ...fields,
-    } as AnyRequest);
-    if (response.command_status !== 0) throw new SmppStatusError(response.command_status);
-    if (this.#state === SessionState.OPEN) this.#becomeBound(bindType, undefined, fields.system_id);
-    return response;
+    const request = { command, command_status: 0, sequence_number: 0, ...fields } as AnyRequest;
+    const pending = { request, bindType, systemId: fields.system_id };
+    this.#pendingBind = pending;
+    try {
+      const response = await this.#window.offer(request);
+      if (response.command_status !== 0) throw new SmppStatusError(response.command_status);
+      if (this.#state === SessionState.OPEN) this.#becomeBound(bindType, undefined, fields.system_id);
+      return response;
+    } finally {
+      if (this.#pendingBind === pending) this.#pendingBind = undefined;
+    }
   }
 
   /** Sends enquire_link and resolves with the response (SMPP 3.4 §4.11). */
@@ -577,7 +582,20 @@ export class SmppSession<P extends Principal = Principal> extends EventEmitter<S
       this.close('unbound');
       return;
     }
+    const bind = this.#pendingBind;
     const result = this.#window.complete(pdu);
+    if (
+      result === 'matched' &&
+      bind !== undefined &&
+      pdu.sequence_number === bind.request.sequence_number &&
+      pdu.command === `${bind.request.command}_resp` &&
+      pdu.command_status === 0 &&
+      this.#state === SessionState.OPEN
+    ) {
+      // Bound now, not when bind()'s caller resumes: a deliver_sm the SMSC sent right behind its bind_resp may be
+      // the next frame of this very read, and SMPP 3.4 §4.6 lets it come as soon as the bind is answered.
+      this.#becomeBound(bind.bindType, undefined, bind.systemId);
+    }
     if (result !== 'matched') {
       this.#log.warn('unexpected_response', {
         command: pdu.command,
