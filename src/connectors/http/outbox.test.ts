@@ -6,10 +6,42 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import { MemoryLogger } from '../../smpp/session/log.js';
-import { HttpOutbox, type HttpOutboxOptions } from './outbox.js';
+import { HttpOutbox, type HttpOutboxOptions, type OutboxTimers } from './outbox.js';
 import { type App, startApp, tempStore, until } from './testing.js';
 
 const cleanups: (() => Promise<void>)[] = [];
+const CALL_TIMEOUT_MS = 30_000;
+
+/**
+ * Node's timers, except those armed for `ms` (the outbox's call timeout, a duration nothing else uses here): they are
+ * held, and fired by the test once the application has the call that will never be answered, not after a wall-clock
+ * wait that a slow machine's ordinary answers could also exceed.
+ */
+function heldTimeouts(ms: number) {
+  const held = new Set<{ fn: () => void }>();
+  const timers: OutboxTimers = {
+    setTimeout: (fn, t) => {
+      if (t !== ms) return setTimeout(fn, t).unref();
+      const h = { fn };
+      held.add(h);
+      return h;
+    },
+    clearTimeout: (h) => {
+      if (!held.delete(h as { fn: () => void })) clearTimeout(h as NodeJS.Timeout);
+    },
+  };
+  return {
+    timers,
+    /** Call timeouts armed and not cleared. */
+    live: () => held.size,
+    fire: () => {
+      const all = [...held];
+      held.clear();
+      for (const h of all) h.fn();
+    },
+  };
+}
+
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
@@ -27,7 +59,8 @@ async function setup(fallback?: Parameters<typeof startApp>[0]) {
       prefix: 'test:',
       retryDelayMs: 20,
       maxRetryDelayMs: 50,
-      timeoutMs: 300,
+      // Never reached by an answer on a loaded machine; the tests that need a call timeout fire it themselves.
+      timeoutMs: CALL_TIMEOUT_MS,
       sweepMs: 50,
       stopGraceMs: 50,
       ...options,
@@ -92,10 +125,16 @@ describe('HttpOutbox', () => {
   it('retries after a 500 and a timeout until the application accepts: exactly one success, nothing lost', async () => {
     const { app, make, pending, logger } = await setup();
     app.script.push({ status: 500, body: 'boom' }, 'hang');
-    const outbox = make({ timeoutMs: 200 });
+    const timeouts = heldTimeouts(CALL_TIMEOUT_MS);
+    // Target named: a discovered target's queue (and its health) is forgotten by the first sweep that finds it idle.
+    const outbox = make({ timers: timeouts.timers, targets: ['a'] });
     outbox.start();
     await outbox.enqueue('a', call(app, 'm1'), Date.now() + 60_000);
     await outbox.enqueue('a', call(app, 'm2'), Date.now() + 60_000);
+    await app.waitFor(2);
+    assert.equal(app.received[1].answer, 'hang');
+    assert.equal(timeouts.live(), 1, "only the unanswered call's timeout is armed");
+    timeouts.fire();
     await until(async () => (await pending('a')) === 0, 5000, 'both calls acked');
     const answers = app.received.map((r) => `${r.fields.id}:${r.answer === 'hang' ? 'hang' : r.answer.status}`);
     assert.deepEqual(answers, ['m1:500', 'm1:hang', 'm1:200', 'm2:200']);
@@ -110,8 +149,8 @@ describe('HttpOutbox', () => {
       ],
     );
     assert.match(String(retries[0].fields.reason), /HTTP 500/);
-    assert.match(String(retries[1].fields.reason), /no answer within 200 ms/);
-    assert.deepEqual(outbox.health('a'), { failing: false, lastError: 'no answer within 200 ms' });
+    assert.match(String(retries[1].fields.reason), /no answer within 30000 ms/);
+    assert.deepEqual(outbox.health('a'), { failing: false, lastError: 'no answer within 30000 ms' });
   });
 
   it('requires the ack body when asked (Jasmin: 200 without ACK/Jasmin is a failure)', async () => {
@@ -178,7 +217,7 @@ describe('HttpOutbox', () => {
 
   it('bounds calls in flight over all targets', async () => {
     const { app, make } = await setup('hang');
-    const outbox = make({ maxInFlight: 2, concurrency: 5, timeoutMs: 2000 });
+    const outbox = make({ maxInFlight: 2, concurrency: 5 });
     outbox.start();
     for (const t of ['a', 'b', 'c']) {
       for (let i = 0; i < 3; i++) await outbox.enqueue(t, call(app, `${t}${i}`), Date.now() + 60_000);
@@ -192,13 +231,14 @@ describe('HttpOutbox', () => {
   it('stop() aborts an unanswered call and leaves it queued for the next start', async () => {
     const { app, make, pending } = await setup();
     app.script.push('hang');
-    const outbox = make({ timeoutMs: 5000 });
+    const timeouts = heldTimeouts(CALL_TIMEOUT_MS);
+    const outbox = make({ timers: timeouts.timers });
     outbox.start();
     await outbox.enqueue('a', call(app, 'm1'), Date.now() + 60_000);
     await app.waitFor(1);
-    const t0 = Date.now();
+    // The call timeout never fires here: stop() resolving at all shows it aborted the call after its grace.
     await outbox.stop();
-    assert.ok(Date.now() - t0 < 1000, 'stop waited for the call timeout');
+    assert.equal(timeouts.live(), 0);
     assert.equal(await pending('a'), 1);
     assert.equal(outbox.counters().failed, 0);
     outbox.start();
