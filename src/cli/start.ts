@@ -198,6 +198,7 @@ export async function runStart(argv: string[], io: StartIo = { stdout: process.s
               cert: tls.cert,
               key: tls.key,
               minVersion: tls.minVersion,
+              ciphers: tls.ciphers,
             },
           }
         : {}),

@@ -125,6 +125,7 @@ port = 3551
 cert = /etc/ssl/smpp.pem
 key = /etc/ssl/smpp.key
 min_version = TLSv1.3
+ciphers = TLS_AES_128_GCM_SHA256:ECDHE-ECDSA-AES256-GCM-SHA384
 
 [store]
 backend = REDIS
@@ -154,6 +155,7 @@ inactivityTimerSecs = 0
       cert: '/etc/ssl/smpp.pem',
       key: '/etc/ssl/smpp.key',
       min_version: 'TLSv1.3',
+      ciphers: 'TLS_AES_128_GCM_SHA256:ECDHE-ECDSA-AES256-GCM-SHA384',
     });
     assert.deepEqual(settings.store, {
       backend: 'redis',
@@ -311,6 +313,14 @@ describe('parseConfig errors name file, section, key and line', () => {
       'examples/x.cfg [smpp-server-tls] key: is required when cert is set (the PEM private key of the certificate) (line 2)',
       { key: 'key', line: 2 },
     );
+  });
+
+  it('a TLS cipher string OpenSSL refuses', () => {
+    assert.throws(
+      () => parseConfig('[smpp-server-tls]\nciphers = ECDHE-NOT-A-CIPHER\n', 'examples/x.cfg'),
+      /^ConfigError: examples\/x\.cfg \[smpp-server-tls\] ciphers: "?ECDHE-NOT-A-CIPHER"? is not a usable OpenSSL cipher string: .*no cipher match.* \(line 2\)$/,
+    );
+    fails('[smpp-server-tls]\nciphers =\n', 'examples/x.cfg [smpp-server-tls] ciphers: must not be empty (line 2)');
   });
 
   it('two listeners on one port', () => {

@@ -2,6 +2,7 @@
 // place keys are defined; the loader, the Settings type and docs/configuration.md all follow from it. To add a
 // section, write one more `… as const satisfies SectionSpec` table and list it in SCHEMA.
 
+import { cipherStringProblem, MODERN_TLS_CIPHERS } from '../smpp/tlsCiphers.js';
 import { LogFormatError, parseDateFormat, parseLogFormat } from './formats.js';
 import type { SectionProblem, SectionSpec, SectionValues, SettingValue } from './spec.js';
 
@@ -182,7 +183,7 @@ export const smppServerSection = {
       max: 60_000,
       unit: 'ms',
       description:
-        'Slow-down of repeated failed binds from one address: the second failure in a row is answered after this long, each further one after twice the previous delay (capped at 8 s). 0: no slow-down.',
+        'Slow-down of repeated failed binds, counted per peer address and per system_id: the second failure in a row (from one address, or for one system_id, whichever count is higher) is answered after this long, each further one after twice the previous delay (capped at 8 s). Every refused bind counts (unknown user, wrong password, disabled, not authorised, address not allowed, max_bindings reached); a successful bind is never delayed and clears its address and system_id. 0: no slow-down.',
     },
   },
 } as const satisfies SectionSpec;
@@ -244,6 +245,14 @@ export const smppServerTlsSection = {
       values: TLS_VERSIONS,
       default: 'TLSv1.2',
       description: 'Oldest TLS version accepted. TLSv1 and TLSv1.1 are accepted with a warning, for old ESMEs only.',
+    },
+    ciphers: {
+      type: 'string',
+      default: MODERN_TLS_CIPHERS,
+      minLength: 1,
+      check: cipherStringProblem,
+      description:
+        'Cipher suites the TLS listener offers, as an OpenSSL cipher string; the server picks in this order. The default: on TLS 1.2 only ECDHE key exchange with AEAD ciphers (AES-GCM, ChaCha20-Poly1305), no CBC; on TLS 1.3 the three suites Node enables. TLS 1.3 uses the `TLS_…` names in the string (the three Node enables when it names none); a string of `TLS_…` names only turns TLS 1.2 off. A string OpenSSL refuses stops the start, naming this key.',
     },
   },
 } as const satisfies SectionSpec;

@@ -73,6 +73,8 @@ export interface TlsCredentials {
   readonly cert: Buffer;
   readonly key: Buffer;
   readonly minVersion: 'TLSv1' | 'TLSv1.1' | 'TLSv1.2' | 'TLSv1.3';
+  /** `[smpp-server-tls] ciphers` (checked by the schema). */
+  readonly ciphers: string;
 }
 
 function readPem(loaded: LoadedConfig, key: 'cert' | 'key', path: string): Buffer {
@@ -116,7 +118,7 @@ export function loadTlsCredentials(loaded: LoadedConfig): TlsCredentials | null 
       { cause: e },
     );
   }
-  return { cert, key, minVersion: tls.min_version };
+  return { cert, key, minVersion: tls.min_version, ciphers: tls.ciphers };
 }
 
 /** The admin API's bearer token: the configured one, or a fresh random one (`generated: true`: log it once). */

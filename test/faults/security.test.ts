@@ -1,6 +1,6 @@
 // Security proofs (issue #8, "Security"): bind brute force slowed per address AND per user (without locking the
 // rightful user out); the admin token compared in constant time; passwords never in logs, even at DEBUG; SMPP over
-// TLS refuses TLS 1.0/1.1 and negotiates an AEAD cipher; and a user can never query, cancel or replace another
+// TLS refuses TLS 1.0/1.1 and CBC-only TLS 1.2 clients and negotiates an AEAD cipher; and a user can never query, cancel or replace another
 // user's message, nor receive its receipts.
 
 import assert from 'node:assert/strict';
@@ -228,7 +228,17 @@ describe('TLS on SMPP', () => {
     }
   });
 
-  it('the configured default ([smpp-server-tls] min_version) refuses TLS 1.0 on the real composition root', async () => {
+  it('refuses a TLS 1.2 client that offers only CBC suites (no AEAD)', async () => {
+    // Each of these is in Node's own default list; the gateway's default offers none of them.
+    for (const cipher of ['ECDHE-ECDSA-AES128-SHA256', 'ECDHE-ECDSA-AES256-SHA384', 'ECDHE-ECDSA-AES128-SHA']) {
+      const r = await connect({ minVersion: 'TLSv1.2', maxVersion: 'TLSv1.2', ciphers: `${cipher}@SECLEVEL=0` });
+      r.socket.destroy();
+      assert.equal(r.ok, false, `${cipher} was negotiated`);
+      console.log(`TLS 1.2 client offering only ${cipher}: refused (${r.error})`);
+    }
+  });
+
+  it('the configured defaults ([smpp-server-tls] min_version, ciphers) refuse TLS 1.0 and CBC-only TLS 1.2 on the real composition root', async () => {
     const daemon = await startDaemon({
       extra: `\n[smpp-server-tls]\nbind = 127.0.0.1\nport = 0\ncert = ${join(TESTDATA, 'test-only-cert.pem')}\nkey = ${join(TESTDATA, 'test-only-key.pem')}\n`,
     });
@@ -248,6 +258,18 @@ describe('TLS on SMPP', () => {
         s.once('error', () => resolve('refused'));
       });
       assert.equal(outcome, 'refused');
+      const cbc = await new Promise<string>((resolve) => {
+        const s = tls.connect({
+          host: '127.0.0.1',
+          port,
+          rejectUnauthorized: false,
+          maxVersion: 'TLSv1.2',
+          ciphers: 'ECDHE-ECDSA-AES128-SHA256',
+        });
+        s.once('secureConnect', () => resolve(`accepted ${s.getCipher().name}`));
+        s.once('error', () => resolve('refused'));
+      });
+      assert.equal(cbc, 'refused', 'a TLS 1.2 client offering only a CBC suite');
     } finally {
       assert.equal(await daemon.stop(), 0);
     }

@@ -1,6 +1,7 @@
 // The SMPP server: TCP and TLS listeners that hand each socket to an SmppSession (role 'server'), plus what only a
-// server can know — the connection cap, the slow-down of failed binds per address, and the registry of bound
-// sessions per principal (max_bindings now; round-robin delivery of receipts and MO later).
+// server can know — the connection cap, the slow-down of failed binds per address and per system_id, and the
+// registry of bound
+// sessions per principal (max_bindings, round-robin delivery of receipts and MO).
 
 import { once } from 'node:events';
 import net, { type AddressInfo } from 'node:net';
@@ -20,6 +21,7 @@ import {
   type SessionTimers,
   SmppSession,
 } from '../session/session.js';
+import { MODERN_TLS_CIPHERS } from '../tlsCiphers.js';
 
 /** A principal as the server sees it: the gateway's user, with the smpps `max_bindings` quota. */
 export interface ServerPrincipal extends Principal {
@@ -35,6 +37,8 @@ export interface TlsListenOptions {
   key: string | Buffer;
   /** Lowest TLS version accepted; default TLSv1.2. */
   minVersion?: SecureVersion;
+  /** OpenSSL cipher string; default MODERN_TLS_CIPHERS (TLS 1.2: ECDHE with AEAD only). The server's order wins. */
+  ciphers?: string;
 }
 
 /**
@@ -150,6 +154,8 @@ export class SmppServer<P extends ServerPrincipal = ServerPrincipal> {
           cert: t.cert,
           key: t.key,
           minVersion: t.minVersion ?? 'TLSv1.2',
+          ciphers: t.ciphers ?? MODERN_TLS_CIPHERS,
+          honorCipherOrder: true,
           noDelay: true,
           handshakeTimeout: o.timers?.sessionInitMs || 30_000,
         },
@@ -272,7 +278,7 @@ export class SmppServer<P extends ServerPrincipal = ServerPrincipal> {
     this.handle(socket, peer);
   }
 
-  /** Wraps the injected authenticator with the per-address slow-down of failed binds. */
+  /** Wraps the injected authenticator with the slow-down of failed binds (per address and per system_id). */
   async #authenticate(request: BindRequest): Promise<BindResult<P>> {
     let result: BindResult<P>;
     try {
