@@ -122,6 +122,7 @@ export class UpstreamBind {
           servername: net.isIP(s.host) === 0 ? s.host : undefined,
           rejectUnauthorized: !s.tls_insecure,
           ...(s.tls_ca !== null ? { ca: s.tls_ca } : {}),
+          ...(s.tls_ciphers !== null ? { ciphers: s.tls_ciphers } : {}),
         })
       : net.connect({ host: s.host, port: s.port });
     this.#socket = socket;

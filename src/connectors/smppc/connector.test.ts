@@ -3,8 +3,11 @@
 // expiry at claim, inbound deliver_sm answered with the gateway's status, TLS, split message_payload.
 
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
 import { after, afterEach, describe, it } from 'node:test';
+import { createServer as tlsServer } from 'node:tls';
 import { type FakeSmsc, startSmsc } from '../../../test/helpers/smsc.js';
 import { CommandStatus } from '../../smpp/codec/index.js';
 import { silentLogger } from '../../smpp/session/index.js';
@@ -313,6 +316,34 @@ describe('smppc connector', () => {
     assert.equal(events.outcomes[0].outcome.kind, 'accepted');
   });
 
+  it('offers the SMSC only the tls_ciphers suites when set', async () => {
+    // An SMSC that takes one TLS 1.3 suite only; the connector offers another one only, so they share none.
+    const smsc = tlsServer(
+      {
+        cert: readFileSync(new URL('../../config/testdata/test-only-cert.pem', import.meta.url)),
+        key: readFileSync(new URL('../../config/testdata/test-only-key.pem', import.meta.url)),
+        ciphers: 'TLS_AES_128_GCM_SHA256',
+        minVersion: 'TLSv1.3',
+      },
+      (socket) => socket.destroy(),
+    );
+    smsc.on('tlsClientError', () => {});
+    smsc.listen(0, '127.0.0.1');
+    await once(smsc, 'listening');
+    cleanups.push(() => new Promise<void>((resolve) => smsc.close(() => resolve())));
+    const { conn } = await rig(
+      {},
+      {
+        port: (smsc.address() as AddressInfo).port,
+        tls: true,
+        tls_insecure: true,
+        tls_ciphers: 'TLS_CHACHA20_POLY1305_SHA256',
+      },
+    );
+    await conn.start();
+    await until(() => /handshake failure/i.test(conn.state().last_error ?? ''), 'the TLS refusal');
+  });
+
   it('reports a refused bind and keeps trying', async () => {
     const { smsc, conn } = await rig({ accounts: { gw: 'other' } });
     await conn.start();
@@ -350,6 +381,9 @@ describe('smppc settings', () => {
       key: 'reconnect_max_delay_secs',
     });
     assert.throws(() => parseSmppcSettings({ ...base, dlr_msgid_base: 'octal' }), { key: 'dlr_msgid_base' });
+    assert.throws(() => parseSmppcSettings({ ...base, tls_ciphers: 'NOT-A-CIPHER' }), { key: 'tls_ciphers' });
+    assert.throws(() => parseSmppcSettings({ ...base, tls_ciphers: '' }), { key: 'tls_ciphers' });
+    assert.equal(parseSmppcSettings(base).tls_ciphers, null);
   });
 
   it('applies the defaults, Jasmin’s retry table and string values', async () => {

@@ -3,6 +3,7 @@
 
 import { CommandStatus, type CommandStatusName, statusName } from '../../smpp/codec/index.js';
 import type { BindType } from '../../smpp/session/index.js';
+import { cipherStringProblem } from '../../smpp/tlsCiphers.js';
 
 /** How one retryable submit_sm_resp status is retried: how many more sends, and after how long. */
 export interface RetryRule {
@@ -24,6 +25,8 @@ export interface SmppcSettings {
   tls_ca: string | null;
   /** Accept any certificate (self-signed test SMSCs only). */
   tls_insecure: boolean;
+  /** OpenSSL cipher string offered to the SMSC; null: Node's default list (an SMSC may be old). */
+  tls_ciphers: string | null;
   system_id: string;
   password: string;
   system_type: string;
@@ -73,6 +76,7 @@ export const SMPPC_DEFAULTS: Readonly<Omit<SmppcSettings, 'host' | 'port' | 'sys
   tls: false,
   tls_ca: null,
   tls_insecure: false,
+  tls_ciphers: null,
   password: '',
   system_type: '',
   bind: 'transceiver',
@@ -243,6 +247,14 @@ export function parseSmppcSettings(raw: Raw): SmppcSettings {
   }
   const tlsCa = given(raw, 'tls_ca') ? raw.tls_ca : null;
   if (tlsCa !== null && typeof tlsCa !== 'string') throw new SmppcSettingsError('tls_ca', 'must be a PEM string');
+  const tlsCiphers = given(raw, 'tls_ciphers') ? raw.tls_ciphers : null;
+  if (tlsCiphers !== null) {
+    if (typeof tlsCiphers !== 'string' || tlsCiphers === '') {
+      throw new SmppcSettingsError('tls_ciphers', 'must be a non-empty OpenSSL cipher string');
+    }
+    const problem = cipherStringProblem(tlsCiphers);
+    if (problem !== undefined) throw new SmppcSettingsError('tls_ciphers', problem);
+  }
   const throughput = given(raw, 'throughput') ? num(raw, 'throughput', { min: 0, max: 1_000_000 }) : null;
   const maxAge = given(raw, 'max_age_secs') ? num(raw, 'max_age_secs', { min: 1, max: 100 * 86_400 }) : null;
   return {
@@ -251,6 +263,7 @@ export function parseSmppcSettings(raw: Raw): SmppcSettings {
     tls: bool(raw, 'tls') ?? d.tls,
     tls_ca: tlsCa,
     tls_insecure: bool(raw, 'tls_insecure') ?? d.tls_insecure,
+    tls_ciphers: tlsCiphers,
     system_id: systemId,
     password: str(raw, 'password', 9) ?? d.password,
     system_type: str(raw, 'system_type', 13) ?? d.system_type,
