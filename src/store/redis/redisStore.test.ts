@@ -277,6 +277,8 @@ describe('redis store', { skip: skip ?? false }, () => {
           store.charge('u-pz', { amount: 1, smsCount: 1 }),
           store.acceptMessages([late]),
           store.credit('u-pz', { amount: 2, smsCount: 0 }, Date.now() + 1000),
+          // A connector's claim too: run late it would mark `before` sending with nobody sending it.
+          store.claimMessages('c-pz', 10, Date.now()),
         ];
         await sleep(300);
         // A call made while an earlier pipeline is still unanswered (ioredis sends one at a time).
@@ -284,7 +286,7 @@ describe('redis store', { skip: skip ?? false }, () => {
         const outcomes = await Promise.allSettled(calls);
         assert.deepEqual(
           outcomes.map((o) => (o.status === 'rejected' ? (o.reason as Error).name : o.status)),
-          Array(4).fill('StoreUnavailableError'),
+          Array(5).fill('StoreUnavailableError'),
         );
         await sleep(2600);
 
@@ -293,7 +295,7 @@ describe('redis store', { skip: skip ?? false }, () => {
         assert.deepEqual([q?.balance, q?.sms_count], [4, 9], 'no money taken or given by a refused call');
         assert.equal(await store.getMessage(late.id), null, 'a refused accept is not stored');
         assert.equal(await store.getMessage(later.id), null);
-        assert.equal(await store.queueDepth('c-pz'), 1, 'nor queued');
+        assert.equal(await store.queueDepth('c-pz'), 1, 'nor queued, nor the queued one claimed');
         assert.deepEqual(
           (await store.listMessages({ uid: 'u-pz' })).map((m) => m.id),
           [before.id],
@@ -313,6 +315,11 @@ describe('redis store', { skip: skip ?? false }, () => {
         // A deadline already (almost) past is refused without a round trip.
         await assert.rejects(store.acceptMessages([later], Date.now() + 100), { name: 'StoreUnavailableError' });
         assert.equal(await store.getMessage(later.id), null);
+        assert.deepEqual(
+          (await store.claimMessages('c-pz', 10, Date.now())).map((m) => m.id),
+          [before.id, late.id],
+          'an on-time claim takes both',
+        );
       } finally {
         await raw.quit();
         await store.close();

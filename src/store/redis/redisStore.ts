@@ -280,13 +280,18 @@ export class RedisStore implements Store {
    * Runs an MT write whose last argument is its deadline: it fails with StoreUnavailableError at `min(now + timeout,
    * callerDeadline)`, and the script refuses to write ('late') once Redis's clock passes that minus the margin.
    */
-  async #runBy(name: ScriptName, args: Array<string | Buffer>, callerDeadline: number | undefined): Promise<unknown> {
+  async #runBy(
+    name: ScriptName,
+    args: Array<string | Buffer>,
+    callerDeadline: number | undefined,
+    buffers = false,
+  ): Promise<unknown> {
     if (this.#closed) throw closedError();
     const now = Date.now();
     const until = Math.min(now + this.#timeoutMs, callerDeadline ?? Number.POSITIVE_INFINITY);
     const deadline = until - this.#marginMs;
     if (deadline <= now) throw new StoreUnavailableError('store unavailable: no time left before the deadline');
-    const fn = this.#scripts[name];
+    const fn = this.#scripts[buffers ? `${name}Buffer` : name];
     const r = await this.#timed(
       fn.call(
         this.#client,
@@ -299,7 +304,7 @@ export class RedisStore implements Store {
       ),
       until,
     );
-    if (r === 'late' || (Array.isArray(r) && r[0] === 'late')) {
+    if (r === 'late' || (Array.isArray(r) && r[0] === 'late') || (Buffer.isBuffer(r) && r.toString() === 'late')) {
       throw new StoreUnavailableError(`store unavailable: ${name} reached Redis after its deadline; nothing written`);
     }
     return r;
@@ -598,9 +603,12 @@ export class RedisStore implements Store {
   }
 
   async claimMessages(cid: string, max: number, now: number): Promise<MessageRecord[]> {
-    const r = (await this.#run(
+    // With a deadline like the MT writes: a claim Redis runs after its caller gave up (Redis paused or stuck) would
+    // mark parts `sending` that nobody sends until the claim timeout (2 minutes by default) gives them back.
+    const r = (await this.#runBy(
       'sgClaim',
       [cid, String(Math.max(0, Math.floor(max))), String(now)],
+      undefined,
       true,
     )) as Buffer[][];
     return r.map(parseMessage);

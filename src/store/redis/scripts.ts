@@ -4,8 +4,9 @@
 // Calling convention of every script: no declared KEYS (keys are built from the prefix, so the store runs on one
 // Redis primary, not Redis Cluster); ARGV[1] = key prefix, ARGV[2] = the store's clock (ms) for `updated_at`,
 // ARGV[3] = claim timeout (ms), ARGV[4] = this node's id; the script's own arguments follow from ARGV[5].
-// The MT writes (sgCharge, sgCredit, sgAccept) take a deadline as their LAST argument (epoch ms, '' = none): run
-// after it by Redis's clock, they write nothing and answer 'late' — their caller has given up and answered a refusal.
+// The MT writes (sgCharge, sgCredit, sgAccept) and sgClaim take a deadline as their LAST argument (epoch ms, '' =
+// none): run after it by Redis's clock, they write nothing and answer 'late' — their caller has given up (and answered
+// a refusal, or claims again later).
 //
 // Numbers that must stay exact (money, rates, scores) travel as strings and are stored as given: Lua's tostring keeps
 // only 14 digits, so the scripts never format a number with it (string.format('%.0f') for integer scores).
@@ -314,9 +315,11 @@ for i = 1, n do
 end
 return last`,
 
-  // ARGV: cid, max, now. Reclaims parts whose claim deadline passed (a dead node's), moves due scheduled parts into
-  // the queue, then pops the best ones and marks them sending under this node with a new deadline.
+  // ARGV: cid, max, now, deadline (the call's, as the MT writes'). Reclaims parts whose claim deadline passed (a dead
+  // node's), moves due scheduled parts into the queue, then pops the best ones and marks them sending under this node
+  // with a new claim deadline.
   sgClaim: `
+if late() then return 'late' end
 local cid, max, now = ARGV[5], tonumber(ARGV[6]), ARGV[7]
 local srv = srvnow()
 for _, id in ipairs(redis.call('ZRANGEBYSCORE', P .. 'infl', '-inf', srv, 'LIMIT', 0, 100)) do requeue(id) end
