@@ -13,6 +13,7 @@ import {
   ErrorRing,
   logTap,
 } from '../api/dashboard/index.js';
+import { TokenFailureDelay } from '../api/http/auth.js';
 import { createHttpApi, createHttpApiServer, openAccessLog } from '../api/httpApi/index.js';
 import {
   ConfigError,
@@ -51,7 +52,8 @@ Options:
   --help          this text
 
 Signals: SIGTERM or SIGINT drain (unbind ESMEs, finish in-flight work, close the store) and exit;
-SIGHUP drops cached accounts and routes, reopens the log file (after logrotate) and re-reads log_level.
+SIGHUP drops cached accounts and routes, reopens the log file (after logrotate) and re-reads log_level;
+the rest of the file, the admin token included, is read at start only.
 `;
 
 /** Process I/O of the start command (tests pass their own). */
@@ -219,7 +221,18 @@ export async function runStart(argv: string[], io: StartIo = { stdout: process.s
 
   const control = node.control();
   const { token, generated } = resolveAdminToken(settings.admin);
-  const adminApi = createAdminApi({ store, control, token, logger: log.child({ component: 'admin' }) });
+  // One slow-down of wrong tokens for the whole admin port: the admin API, /metrics and the dashboard share it.
+  const tokenFailures = new TokenFailureDelay({
+    baseMs: settings.admin.token_fail_delay_ms,
+    onDelay: (peer, delayMs, failures) => log.warn('admin_token_slowdown', { peer, delay_ms: delayMs, failures }),
+  });
+  const adminApi = createAdminApi({
+    store,
+    control,
+    token,
+    tokenFailures,
+    logger: log.child({ component: 'admin' }),
+  });
   // The dashboard's last errors: the gateway's own failure events (tally) and every WARNING/ERROR log line.
   const dashboardErrors = new ErrorRing();
   log.addTap(logTap(dashboardErrors));
@@ -232,6 +245,7 @@ export async function runStart(argv: string[], io: StartIo = { stdout: process.s
       tally: createDashboardTally(node.events, dashboardErrors),
     }),
     token,
+    tokenFailures,
     logger: log.child({ component: 'dashboard' }),
   });
   const metrics = createMetrics({
@@ -243,7 +257,12 @@ export async function runStart(argv: string[], io: StartIo = { stdout: process.s
     delivery: node.delivery,
     storeTimings,
   });
-  const onMetrics = createMetricsHandler({ metrics, token, logger: log.child({ component: 'metrics' }) });
+  const onMetrics = createMetricsHandler({
+    metrics,
+    token,
+    tokenFailures,
+    logger: log.child({ component: 'metrics' }),
+  });
   const admin = createHttpServer((req, res) => {
     if (onMetrics(req, res)) return;
     if (!dashboard(req, res)) adminApi(req, res);

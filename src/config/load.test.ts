@@ -137,6 +137,7 @@ key_prefix = gw1:
 bind = ::1
 port = 9000
 token = 0123456789abcdef-long-enough
+token_fail_delay_ms = 250
 
 [smpp-server]
 max_connections = 500
@@ -169,7 +170,12 @@ inactivityTimerSecs = 0
       max_size: null,
       history_retention: 604800,
     });
-    assert.deepEqual(settings.admin, { bind: '::1', port: 9000, token: '0123456789abcdef-long-enough' });
+    assert.deepEqual(settings.admin, {
+      bind: '::1',
+      port: 9000,
+      token: '0123456789abcdef-long-enough',
+      token_fail_delay_ms: 250,
+    });
     const s = settings.smppServer;
     assert.deepEqual(
       [s.max_connections, s.max_command_length, s.window_size, s.max_inbound_in_flight, s.bind_fail_delay_ms],
@@ -292,7 +298,7 @@ describe('parseConfig errors name file, section, key and line', () => {
     );
     assert.throws(
       () => parseConfig('[admin]\nzzzzzzzz = 1\n', 'examples/x.cfg'),
-      /^ConfigError: examples\/x\.cfg \[admin\] zzzzzzzz: unknown key; known keys: bind, port, token \(line 2\)$/,
+      /^ConfigError: examples\/x\.cfg \[admin\] zzzzzzzz: unknown key; known keys: bind, port, token, token_fail_delay_ms \(line 2\)$/,
     );
   });
 

@@ -398,7 +398,16 @@ export const adminSection = {
       minLength: 16,
       check: (v) => (PRINTABLE.test(v) ? undefined : 'must be printable ASCII without spaces'),
       description:
-        'The bearer token, at least 16 characters. Unset (or empty): a random token is generated at each start and printed once on standard output, so set one for anything but a trial.',
+        'The bearer token, at least 16 characters. Unset (or empty): a random token is generated at each start and printed once on standard output, so set one for anything but a trial. Read at start only: SIGHUP does not re-read it; change it and restart.',
+    },
+    token_fail_delay_ms: {
+      type: 'int',
+      default: 1000,
+      min: 0,
+      max: 60_000,
+      unit: 'ms',
+      description:
+        'Slow-down of wrong admin tokens, per peer address, on the admin API, `/metrics` and the dashboard login alike: the second wrong token in a row from one address is answered after this long, each further one after twice the previous delay (capped at 8 s); forgotten after 10 minutes without one, 10,000 addresses remembered at most. The right token is never delayed; a request with no bearer token does not count. 0: no slow-down.',
     },
   },
 } as const satisfies SectionSpec;

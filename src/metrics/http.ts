@@ -3,7 +3,7 @@
 // Prometheus scrape job sends the token with `authorization: { credentials_file: … }` (docs/metrics.md).
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { createBearerCheck } from '../api/http/auth.js';
+import { createSlowedBearerCheck, type TokenFailureDelay } from '../api/http/auth.js';
 import { requestUrl } from '../api/http/target.js';
 import type { GatewayMetrics } from './metrics.js';
 
@@ -15,6 +15,8 @@ export interface MetricsHandlerOptions {
   metrics: Pick<GatewayMetrics, 'render' | 'contentType'>;
   /** The admin token (`[admin] token`) a scrape must present as `Authorization: Bearer <token>`. */
   token: string;
+  /** The admin port's slow-down of wrong tokens (shared with the admin API and the dashboard); absent: none. */
+  tokenFailures?: TokenFailureDelay;
   logger?: { error(event: string, fields?: Record<string, unknown>): void };
 }
 
@@ -33,7 +35,7 @@ function answer(res: ServerResponse, status: number, text: string, headers: Reco
 
 /** Serves the metrics at /metrics (GET and HEAD) to requests bearing the admin token. */
 export function createMetricsHandler(options: MetricsHandlerOptions): MetricsHandler {
-  const tokenMatches = createBearerCheck(options.token);
+  const tokenMatches = createSlowedBearerCheck(options.token, options.tokenFailures);
   return (req, res) => {
     const pathname = requestUrl(req)?.pathname.replace(/\/+$/, '');
     if (pathname !== METRICS_PATH) return false;
@@ -41,12 +43,18 @@ export function createMetricsHandler(options: MetricsHandlerOptions): MetricsHan
       answer(res, 405, 'only GET and HEAD\n', { Allow: 'GET, HEAD' });
       return true;
     }
-    if (!tokenMatches(req)) {
+    const ok = tokenMatches(req);
+    const refuse = () =>
       answer(res, 401, 'missing or invalid bearer token (Authorization: Bearer <token>)\n', {
         'WWW-Authenticate': 'Bearer realm="smppgate"',
       });
-      return true;
-    }
+    if (ok === true) serve(req, res);
+    else if (ok === false) refuse();
+    else void ok.then(refuse);
+    return true;
+  };
+
+  function serve(req: IncomingMessage, res: ServerResponse): void {
     options.metrics.render().then(
       (text) => {
         res.writeHead(200, {
@@ -61,6 +69,5 @@ export function createMetricsHandler(options: MetricsHandlerOptions): MetricsHan
         answer(res, 500, 'metrics could not be collected\n');
       },
     );
-    return true;
-  };
+  }
 }

@@ -36,7 +36,8 @@ const json = { 'content-type': 'application/json' };
 
 describe('admin API under hostile input', () => {
   before(async () => {
-    daemon = await startDaemon();
+    // Over a hundred wrong tokens from one address below: the slow-down has its own test (security.test.ts).
+    daemon = await startDaemon({ adminExtra: 'token_fail_delay_ms = 0\n' });
     port = daemon.started.admin.port;
     lag.enable();
     // Something to PATCH and to reference.

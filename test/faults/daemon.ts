@@ -29,15 +29,17 @@ export interface Daemon {
   stop(): Promise<number>;
 }
 
-/** Starts `smppgate start --demo` in-process with `[smpp-server]` extra lines and extra sections. */
-export async function startDaemon(options: { smppExtra?: string; extra?: string } = {}): Promise<Daemon> {
+/** Starts `smppgate start --demo` in-process with `[smpp-server]` and `[admin]` extra lines and extra sections. */
+export async function startDaemon(
+  options: { smppExtra?: string; adminExtra?: string; extra?: string } = {},
+): Promise<Daemon> {
   const dir = mkdtempSync(join(tmpdir(), 'smppgate-faults-d-'));
   const logFile = join(dir, 'log', 'smpps.log');
   const config = join(dir, 'smppgate.cfg');
   writeFileSync(
     config,
     `[smpp-server]\nid = "smpps_f"\nbind = 127.0.0.1\nport = 0\nlog_file = ${logFile}\n${options.smppExtra ?? 'log_level = WARNING\n'}\n` +
-      `[store]\npath = ${join(dir, 'data')}\n\n[admin]\nbind = 127.0.0.1\nport = 0\ntoken = ${ADMIN_TOKEN}\n\n` +
+      `[store]\npath = ${join(dir, 'data')}\n\n[admin]\nbind = 127.0.0.1\nport = 0\ntoken = ${ADMIN_TOKEN}\n${options.adminExtra ?? ''}\n` +
       `[http-api]\nbind = 127.0.0.1\nport = 0\n${options.extra ?? ''}`,
   );
   let stop!: (signal: string) => void;

@@ -1,15 +1,16 @@
 // Security proofs (issue #8, "Security"): bind brute force slowed per address AND per user (without locking the
-// rightful user out); the admin token compared in constant time; passwords never in logs, even at DEBUG; SMPP over
+// rightful user out); the admin token compared in constant time, and wrong ones slowed per address; passwords never in logs, even at DEBUG; SMPP over
 // TLS refuses TLS 1.0/1.1 and CBC-only TLS 1.2 clients and negotiates an AEAD cipher; and a user can never query, cancel or replace another
 // user's message, nor receive its receipts.
 
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import http from 'node:http';
 import net from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import tls from 'node:tls';
-import { createBearerCheck } from '../../src/api/http/auth.js';
+import { createBearerCheck, TokenFailureDelay } from '../../src/api/http/auth.js';
 import { CommandStatus, type Pdu, type PduOf } from '../../src/smpp/codec/index.js';
 import { Esme } from '../helpers/esme.js';
 import { ADMIN_TOKEN, rawHttp, startDaemon } from './daemon.js';
@@ -133,6 +134,62 @@ describe('admin token', () => {
     // presented token costs more. Generous bound among the same-length candidates.
     const same = [medians['right token'], medians['all but the last char'], medians['first char wrong']];
     assert.ok(Math.max(...same) / Math.min(...same) < 3, JSON.stringify(medians));
+  });
+});
+
+describe('admin token slow-down', () => {
+  /** One request to the admin port from a chosen loopback address, timed. */
+  const call = (port: number, path: string, token: string | null, localAddress = '127.0.0.1') =>
+    new Promise<{ status: number; ms: number }>((resolve, reject) => {
+      const t = performance.now();
+      const headers: Record<string, string> = token === null ? {} : { authorization: `Bearer ${token}` };
+      const req = http.request({ host: '127.0.0.1', port, path, headers, localAddress, agent: false }, (res) => {
+        res.resume();
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, ms: performance.now() - t }));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+
+  it('wrong tokens from one address wait longer and longer across the admin API, /metrics and the dashboard; the right token never waits', async () => {
+    const daemon = await startDaemon({ adminExtra: 'token_fail_delay_ms = 500\n' });
+    try {
+      const port = daemon.started.admin.port;
+      const wrong = `${ADMIN_TOKEN.slice(0, -1)}X`;
+      const a = await call(port, '/api/v1/users', wrong);
+      const b = await call(port, '/metrics', wrong);
+      const c = await call(port, `/dashboard?token=${wrong}`, null);
+      const elsewhere = await call(port, '/api/v1/users', wrong, '127.0.0.9');
+      const right = await call(port, '/api/v1/users', ADMIN_TOKEN);
+      const none = await call(port, '/api/v1/users', null);
+      const d = await call(port, '/api/v1/users', wrong);
+      console.log(
+        `admin token, base 500 ms: wrong ${a.ms.toFixed(0)} (API), ${b.ms.toFixed(0)} (/metrics), ${c.ms.toFixed(0)} (dashboard link); ` +
+          `another address ${elsewhere.ms.toFixed(0)}; right ${right.ms.toFixed(0)}; no token ${none.ms.toFixed(0)}; wrong again ${d.ms.toFixed(0)} ms`,
+      );
+      for (const r of [a, b, c, elsewhere, none, d]) assert.equal(r.status, 401);
+      assert.equal(right.status, 200);
+      // Lower bounds only: each delay is a minimum the gateway guarantees.
+      assert.ok(b.ms >= 490 && c.ms >= 990, 'the 2nd and 3rd wrong tokens from one address wait 500 and 1,000 ms');
+      assert.ok(d.ms >= 1990, 'the right token in between did not reset the count: the 4th waits 2,000 ms');
+      // The right token, another address's first guess and a request with no token are not held: each is answered
+      // well before the 2,000 ms the address's next wrong token waits.
+      assert.ok(right.ms < 1500 && elsewhere.ms < 1500 && none.ms < 1500, 'not held');
+    } finally {
+      assert.equal(await daemon.stop(), 0);
+    }
+  });
+
+  it('remembers a bounded number of addresses and forgets them', () => {
+    let now = 0;
+    const delays = new TokenFailureDelay({ baseMs: 100, maxAddresses: 3, forgetMs: 1000, now: () => now });
+    for (let i = 0; i < 10; i++) delays.failed(`10.0.0.${i}`);
+    assert.equal(delays.size, 3);
+    assert.equal(delays.failed('10.0.0.9'), 100, 'the newest address is still counted');
+    assert.equal(delays.failed('10.0.0.0'), 0, 'the oldest was dropped: its count starts afresh');
+    now = 5000;
+    assert.equal(delays.failed('10.0.0.9'), 0, 'forgotten after forgetMs without a failure');
+    assert.equal(delays.size, 1, 'expired addresses are dropped');
   });
 });
 

@@ -4,7 +4,7 @@
 import type { RequestListener } from 'node:http';
 import { StoreConflictError, StoreInUseError, StoreNotFoundError, StoreUnavailableError } from '../../store/errors.js';
 import { VERSION } from '../../version.js';
-import { createBearerCheck, unauthorized } from '../http/auth.js';
+import { createSlowedBearerCheck, type TokenFailureDelay, unauthorized } from '../http/auth.js';
 import { DEFAULT_BODY_LIMIT } from '../http/body.js';
 import { HttpError, notFound } from '../http/errors.js';
 import { createJsonListener } from '../http/listener.js';
@@ -24,6 +24,8 @@ export interface AdminApiOptions {
   control: AdminControl;
   /** The bearer token clients must present (`[admin] token`); must not be empty. */
   token: string;
+  /** The admin port's slow-down of wrong tokens (shared with /metrics and the dashboard); absent: none. */
+  tokenFailures?: TokenFailureDelay;
   logger?: AdminLogger;
   /** Largest request body in bytes (default 1 MiB). */
   bodyLimit?: number;
@@ -77,14 +79,19 @@ export function createAdminRouter(deps: AdminDeps): Router {
 /** The admin API as a node:http request listener. */
 export function createAdminApi(options: AdminApiOptions): RequestListener {
   const deps: AdminDeps = { store: options.store, control: options.control, logger: options.logger ?? silentLogger };
-  const tokenMatches = createBearerCheck(options.token);
+  const tokenMatches = createSlowedBearerCheck(options.token, options.tokenFailures);
   const router = createAdminRouter(deps);
 
   return createJsonListener({
     router,
     isPublic: (method, pathname) => method === 'GET' && pathname.replace(/\/+$/, '') === '/api/v1/health',
     authenticate: (req) => {
-      if (!tokenMatches(req)) throw unauthorized();
+      const ok = tokenMatches(req);
+      if (ok === true) return;
+      if (ok === false) throw unauthorized();
+      return ok.then(() => {
+        throw unauthorized();
+      });
     },
     bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT,
     logger: deps.logger,

@@ -6,6 +6,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { mapStoreError } from '../admin/api.js';
 import { type AdminLogger, silentLogger } from '../admin/deps.js';
+import { bearerToken, holdFailure, type TokenFailureDelay } from '../http/auth.js';
 import { readBody } from '../http/body.js';
 import { HttpError } from '../http/errors.js';
 import { requestUrl } from '../http/target.js';
@@ -52,6 +53,8 @@ export interface DashboardOptions {
   now?: () => number;
   /** The constant-time comparison of token digests (tests spy on it). */
   equal?: (a: Buffer, b: Buffer) => boolean;
+  /** The admin port's slow-down of wrong tokens (shared with the admin API and /metrics); absent: none. */
+  tokenFailures?: TokenFailureDelay;
 }
 
 /** The dashboard's request handler: true when it answered (the path is under /dashboard). */
@@ -101,6 +104,8 @@ export function createDashboard(options: DashboardOptions): DashboardHandler {
       const session = auth.login(linkToken);
       if (session === null) {
         log.warn('dashboard.login.failed', { peer: peerOf(req), via: 'link' });
+        const held = slowed(req);
+        if (held !== undefined) await held;
         send(401, 'text/html; charset=utf-8', loginPage('That link does not carry the admin token.'));
         return;
       }
@@ -124,6 +129,11 @@ export function createDashboard(options: DashboardOptions): DashboardHandler {
     if (method === 'GET' && path === '/favicon.svg') return send(200, 'image/svg+xml', FAVICON_SVG);
 
     const who = auth.principal(req);
+    // A bearer header that is not the token (and no session) is a wrong guess like a failed login.
+    if (who === null && bearerToken(req.headers.authorization) !== null) {
+      const held = slowed(req);
+      if (held !== undefined) await held;
+    }
     if (path === '') {
       if (method !== 'GET') return send(405, 'text/plain; charset=utf-8', 'method not allowed\n', { Allow: 'GET' });
       if (who === null) return send(303, 'text/plain; charset=utf-8', 'log in\n', { Location: '/dashboard/login' });
@@ -196,6 +206,14 @@ export function createDashboard(options: DashboardOptions): DashboardHandler {
     return auth.csrfMatches(who.session, typeof presented === 'string' ? presented : undefined);
   }
 
+  /**
+   * Counts a wrong token; a promise to await when its answer is held, else undefined (then the answer goes in this
+   * tick, as before). The right token never gets here.
+   */
+  function slowed(req: IncomingMessage): Promise<void> | undefined {
+    return options.tokenFailures === undefined ? undefined : holdFailure(options.tokenFailures, req);
+  }
+
   async function login(req: IncomingMessage, send: Send): Promise<void> {
     if (!sameOrigin(req)) return send(403, 'text/plain; charset=utf-8', 'cross-site login refused\n');
     const body = await readBody(req, LOGIN_BODY_LIMIT);
@@ -203,6 +221,8 @@ export function createDashboard(options: DashboardOptions): DashboardHandler {
     const session = auth.login(token);
     if (session === null) {
       log.warn('dashboard.login.failed', { peer: peerOf(req), via: 'form' });
+      const held = slowed(req);
+      if (held !== undefined) await held;
       return send(401, 'text/html; charset=utf-8', loginPage('That is not the admin token.'));
     }
     log.info('dashboard.login', { peer: peerOf(req), via: 'form' });

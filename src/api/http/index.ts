@@ -1,7 +1,15 @@
 // The small HTTP toolkit shared by the admin API and the Jasmin-compatible HTTP API: errors that name the field,
 // size-limited bodies, JSON answers, constant-time bearer auth, a method + path router, body field checks.
 
-export { bearerToken, createBearerCheck, unauthorized } from './auth.js';
+export {
+  bearerToken,
+  createBearerCheck,
+  createSlowedBearerCheck,
+  holdFailure,
+  TokenFailureDelay,
+  type TokenFailureDelayOptions,
+  unauthorized,
+} from './auth.js';
 export { DEFAULT_BODY_LIMIT, readBody, readJson } from './body.js';
 export { badRequest, conflict, HttpError, notFound } from './errors.js';
 export { createJsonListener, type JsonListenerOptions, type ListenerLogger } from './listener.js';

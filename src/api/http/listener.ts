@@ -20,8 +20,8 @@ export interface JsonListenerOptions {
   router: Router;
   /** Decides per request whether it needs no credentials (e.g. a health check). */
   isPublic?: (method: string, pathname: string) => boolean;
-  /** Throws an HttpError (401/403) when the request is not allowed; omitted: no authentication. */
-  authenticate?: (req: IncomingMessage) => void;
+  /** Throws (or rejects with) an HttpError (401/403) when the request is not allowed; omitted: no authentication. */
+  authenticate?: (req: IncomingMessage) => void | Promise<void>;
   /** Largest request body in bytes (default 1 MiB). */
   bodyLimit?: number;
   logger?: ListenerLogger;
@@ -46,7 +46,11 @@ export function createJsonListener(options: JsonListenerOptions): RequestListene
     }
     let status: number;
     try {
-      if (authenticate !== undefined && !(isPublic?.(method, url.pathname) ?? false)) authenticate(req);
+      if (authenticate !== undefined && !(isPublic?.(method, url.pathname) ?? false)) {
+        // Awaited only when it is a promise: a synchronous refusal is answered in this tick.
+        const pending = authenticate(req);
+        if (pending instanceof Promise) await pending;
+      }
       const { handler, params } = router.match(method, url.pathname);
       const reply = await handler({ req, url, params, json: () => readJson(req, bodyLimit) });
       sendJson(res, reply.status, reply.body);
