@@ -8,7 +8,7 @@ import { GatewayNode } from '../../src/node/node.js';
 import type { PduOf } from '../../src/smpp/codec/index.js';
 import type { MemoryLogger } from '../../src/smpp/session/log.js';
 import type { Store } from '../../src/store/index.js';
-import { Esme } from '../helpers/esme.js';
+import { Esme, submitDefaults } from '../helpers/esme.js';
 import { type FakeSmsc, type SmscOptions, startSmsc } from '../helpers/smsc.js';
 import { PASSWORD } from './harness.js';
 
@@ -163,7 +163,7 @@ export class CountingEsme {
       const r = (await this.esme.request<'submit_sm'>(
         {
           command: 'submit_sm',
-          ...submitFields(),
+          ...submitDefaults(),
           short_message: Buffer.from(text),
         },
         timeoutMs,
@@ -206,28 +206,6 @@ export class CountingEsme {
   close(): void {
     this.esme.destroy();
   }
-}
-
-function submitFields(): Omit<PduOf<'submit_sm'>, 'command' | 'command_status' | 'sequence_number'> {
-  return {
-    service_type: '',
-    source_addr_ton: 1,
-    source_addr_npi: 1,
-    source_addr: '12345',
-    dest_addr_ton: 1,
-    dest_addr_npi: 1,
-    destination_addr: '33612345678',
-    esm_class: 0,
-    protocol_id: 0,
-    priority_flag: 0,
-    schedule_delivery_time: '',
-    validity_period: '',
-    registered_delivery: 1,
-    replace_if_present_flag: 0,
-    data_coding: 0,
-    sm_default_msg_id: 0,
-    short_message: Buffer.alloc(0),
-  };
 }
 
 /** The p-th percentile (0–100) of unsorted values; NaN when empty. */
