@@ -289,6 +289,36 @@ describe('ReceiptEngine.delivered: upstream receipts', () => {
     assert.ok(t.logger.lines.some((l) => l.event === 'receipt_quick_matched'));
   });
 
+  it('holds at most maxHeldPerConnector unmatched receipts per connector; past it answers ESME_RX_T_APPN', async () => {
+    // Receipts that can never match (an SMSC sending again, after a crash, receipts of submit_sm_resp the last run
+    // never recorded) must not fill the connector session's inbound window and stop it reading its own responses.
+    const t = await setup({ engine: { quickReceiptWaitMs: 1500, quickReceiptPollMs: 1000, maxHeldPerConnector: 2 } });
+    const m = await t.submit();
+    const receipt = (id: string) => upstreamReceipt(id, MessageState.DELIVERED, { text: false });
+    const tick = () => new Promise((r) => setTimeout(r, 20));
+    const first = t.engine.delivered('c1', receipt('A1'));
+    const second = t.engine.delivered('c1', receipt('A2'));
+    await tick();
+    assert.equal(t.engine.heldReceipts, 2);
+    // The third on c1 is not held: the SMSC keeps it and sends it again later.
+    assert.equal(await t.engine.delivered('c1', receipt('A3')), CommandStatus.ESME_RX_T_APPN);
+    assert.ok(t.logger.lines.some((l) => l.event === 'receipt_hold_full' && l.fields.upstream_id === 'A3'));
+    // Another connector has its own allowance.
+    const other = t.engine.delivered('c2', receipt('B1'));
+    await tick();
+    assert.equal(t.engine.heldReceipts, 3);
+    // A held one is still matched when its submit outcome comes (a real quick receipt), which frees its place.
+    await t.engine.submitted('c1', m, { kind: 'accepted', upstreamId: 'A1' });
+    assert.equal(await first, CommandStatus.ESME_ROK);
+    assert.equal((await t.store.getMessage(m.id))?.status, 'final');
+    const fourth = t.engine.delivered('c1', receipt('A4'));
+    await tick();
+    assert.equal(t.engine.heldReceipts, 3, 'A2, A4 on c1 and B1 on c2');
+    // The rest never match: each is answered ESME_ROK after its wait, as before.
+    assert.deepEqual(await Promise.all([second, other, fourth]), [0, 0, 0]);
+    assert.equal(t.engine.heldReceipts, 0);
+  });
+
   it('a receipt read before its submit outcome has committed is matched in memory, then applied after it', async () => {
     const t = await setup({ engine: { cacheSize: 100, quickReceiptWaitMs: 5000, quickReceiptPollMs: 1000 } });
     const m = await t.submit();
