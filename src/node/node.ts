@@ -79,6 +79,7 @@ export class GatewayNode {
   readonly #heldUsers = new Set<string>();
   #leaseTimer: NodeJS.Timeout | undefined;
   #tending: Promise<void> | undefined;
+  #tendAgain = false;
 
   constructor(options: GatewayNodeOptions) {
     const { store, logger } = options;
@@ -228,41 +229,54 @@ export class GatewayNode {
    */
   #tendDeliveryLeases(): Promise<void> {
     const leases = this.#leases;
-    if (leases === undefined || this.#tending !== undefined) return this.#tending ?? Promise.resolve();
+    if (leases === undefined) return Promise.resolve();
+    // A pass already running may have listed the sessions before this call's reason (a new bind, close): it runs once
+    // more after, and the caller waits for that.
+    if (this.#tending !== undefined) {
+      this.#tendAgain = true;
+      return this.#tending;
+    }
     this.#tending = (async () => {
-      const wanted = new Set<string>();
-      if (this.#closing === undefined) {
-        for (const session of this.server.sessions()) {
-          const p = session.principal;
-          if (p !== undefined && session.bindType !== undefined && session.bindType !== 'transmitter') wanted.add(p.id);
-        }
-      }
-      for (const uid of wanted) {
-        const key = `deliver:${uid}`;
-        try {
-          if (this.#heldUsers.has(uid)) {
-            if (!(await leases.renew(key, this.#leaseTtlMs))) {
-              this.#heldUsers.delete(uid);
-              this.#log.warn('delivery_lease_lost', { uid });
-            }
-          } else if (await leases.acquire(key, this.#leaseTtlMs)) {
-            this.#heldUsers.add(uid);
-            this.#log.info('delivery_lease_acquired', { uid });
-            this.delivery.notifyBound(uid);
-          }
-        } catch (error) {
-          this.#log.warn('delivery_lease_error', { uid, error: errorMessage(error) });
-        }
-      }
-      for (const uid of [...this.#heldUsers]) {
-        if (wanted.has(uid)) continue;
-        this.#heldUsers.delete(uid);
-        await leases.release(`deliver:${uid}`).catch(() => {});
-      }
+      do {
+        this.#tendAgain = false;
+        await this.#tendOnce(leases);
+      } while (this.#tendAgain);
     })().finally(() => {
       this.#tending = undefined;
     });
     return this.#tending;
+  }
+
+  async #tendOnce(leases: ConnectorLeases): Promise<void> {
+    const wanted = new Set<string>();
+    if (this.#closing === undefined) {
+      for (const session of this.server.sessions()) {
+        const p = session.principal;
+        if (p !== undefined && session.bindType !== undefined && session.bindType !== 'transmitter') wanted.add(p.id);
+      }
+    }
+    for (const uid of wanted) {
+      const key = `deliver:${uid}`;
+      try {
+        if (this.#heldUsers.has(uid)) {
+          if (!(await leases.renew(key, this.#leaseTtlMs))) {
+            this.#heldUsers.delete(uid);
+            this.#log.warn('delivery_lease_lost', { uid });
+          }
+        } else if (await leases.acquire(key, this.#leaseTtlMs)) {
+          this.#heldUsers.add(uid);
+          this.#log.info('delivery_lease_acquired', { uid });
+          this.delivery.notifyBound(uid);
+        }
+      } catch (error) {
+        this.#log.warn('delivery_lease_error', { uid, error: errorMessage(error) });
+      }
+    }
+    for (const uid of [...this.#heldUsers]) {
+      if (wanted.has(uid)) continue;
+      this.#heldUsers.delete(uid);
+      await leases.release(`deliver:${uid}`).catch(() => {});
+    }
   }
 
   /** Re-reads one connector's settings (or all), so receipts use its current id base. */
@@ -368,7 +382,7 @@ export class GatewayNode {
       this.#boundAt.set(session, Date.now());
       if (principal === undefined || bindType === 'transmitter') return;
       if (this.#leases === undefined) this.delivery.notifyBound(principal.id);
-      else void this.#tendDeliveryLeases().then(() => this.#tendDeliveryLeases());
+      else void this.#tendDeliveryLeases();
     });
   }
 }
