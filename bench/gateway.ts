@@ -15,7 +15,7 @@
 // (children: bench/gateway.ts --node '<json>' and bench/gateway.ts --load '<json>')
 
 import { type ChildProcess, fork, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -53,6 +53,8 @@ interface NodeSpec {
 interface NodeReport {
   peakRss: number;
   cpuUs: number;
+  /** Time the node's event loop was busy (callbacks, including waits inside them such as a commit's fsync). */
+  loopBusyUs: number;
   accepted: number;
   counters: Record<string, number>;
   /** SQLite group commit: transactions and the write calls they carried (absent on Redis). */
@@ -65,8 +67,10 @@ interface NodeReport {
 if (process.argv[2] === '--load') {
   const { runReceiptLoad } = await import('../test/helpers/receiptLoad.js');
   const spec = JSON.parse(process.argv[3]) as ReceiptLoadOptions;
+  const cpu0 = process.cpuUsage();
   const result = await runReceiptLoad(spec);
-  process.send?.(result);
+  const cpu = process.cpuUsage(cpu0);
+  process.send?.({ ...result, loadCpuUs: cpu.user + cpu.system });
   process.exit(0);
 }
 
@@ -162,11 +166,14 @@ if (process.argv[2] === '--node') {
     peakRss = Math.max(peakRss, process.memoryUsage().rss);
   }, 200);
   const cpu0 = process.cpuUsage();
+  const { performance } = await import('node:perf_hooks');
+  const elu0 = performance.eventLoopUtilization();
   process.send?.({ port });
   process.on('message', async (m) => {
     if (m !== 'stop') return;
     clearInterval(sampler);
     const cpu = process.cpuUsage(cpu0);
+    const loopBusyUs = performance.eventLoopUtilization(elu0).active * 1000;
     const counters = node.gateway.stats();
     if (process.env.BENCH_COUNT_STORE_CALLS === '1') {
       const accepted = Math.max(1, counters.accepted ?? counters.mt_accepted ?? 0);
@@ -183,6 +190,7 @@ if (process.argv[2] === '--node') {
     const report: NodeReport = {
       peakRss,
       cpuUs: cpu.user + cpu.system,
+      loopBusyUs,
       accepted: counters.accepted ?? counters.mt_accepted ?? 0,
       counters: { ...counters },
       ...(commits !== undefined ? { commits } : {}),
@@ -236,6 +244,18 @@ async function startSmsc(): Promise<{ child: ChildProcess; port: number; stats()
   };
 }
 
+/** A child's CPU time (user + system) so far, in µs, from /proc (Linux); NaN elsewhere. */
+function processCpuUs(pid: number | undefined): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // utime and stime (fields 14 and 15 of stat) in clock ticks of 10 ms (USER_HZ is 100 on Linux).
+    return (Number(fields[11]) + Number(fields[12])) * 10_000;
+  } catch {
+    return Number.NaN;
+  }
+}
+
 async function startRedis(): Promise<{ url: string; stop(): Promise<void> }> {
   const { startRedis: start } = await import('../test/helpers/redisServer.js');
   return start();
@@ -244,6 +264,10 @@ async function startRedis(): Promise<{ url: string; stop(): Promise<void> }> {
 interface RunResult extends ReceiptLoadResult {
   peakRssMb: number;
   cpuPerMessageUs: number;
+  loopBusyPerMessageUs: number;
+  /** CPU of the fake SMSC and of the load client per message: on a small machine they share its cores. */
+  smscCpuPerMessageUs: number;
+  loadCpuPerMessageUs: number;
   smscSubmits: number;
   smscReceipts: number;
   /** Write calls per SQLite transaction over the run (0 on Redis). */
@@ -304,8 +328,10 @@ async function runOnce(options: {
       messageLength: 160,
       drainMs: 30_000,
     };
+    const smscCpu0 = processCpuUs(smsc.child.pid);
     const load = fork(SELF, ['--load', JSON.stringify(loadSpec)], { execArgv: ['--import', 'tsx'], cwd: ROOT });
-    const result = await once<ReceiptLoadResult>(load, 'load client');
+    const { loadCpuUs, ...result } = await once<ReceiptLoadResult & { loadCpuUs: number }>(load, 'load client');
+    const smscCpuUs = processCpuUs(smsc.child.pid) - smscCpu0;
     const reports: NodeReport[] = [];
     for (const [i, child] of nodes.entries()) {
       const report = once<NodeReport>(child, `gateway node ${i}`);
@@ -320,6 +346,9 @@ async function runOnce(options: {
       ...result,
       peakRssMb: Math.max(...reports.map((r) => r.peakRss)) / 1048576,
       cpuPerMessageUs: cpuUs / Math.max(1, result.totalAccepted),
+      loopBusyPerMessageUs: reports.reduce((a, r) => a + r.loopBusyUs, 0) / Math.max(1, result.totalAccepted),
+      smscCpuPerMessageUs: smscCpuUs / Math.max(1, result.totalAccepted),
+      loadCpuPerMessageUs: loadCpuUs / Math.max(1, result.totalAccepted),
       smscSubmits: smscStats.submits ?? 0,
       smscReceipts: smscStats.receipts ?? 0,
       callsPerCommit:
@@ -365,7 +394,9 @@ if (process.argv[2] !== '--node' && process.argv[2] !== '--load') {
         `p99 ${res.submitP99.toFixed(2)} ms; receipt p50 ${res.receiptP50.toFixed(1)} ms p99 ` +
         `${res.receiptP99.toFixed(1)} ms; accepted ${res.totalAccepted}, receipts ${res.totalReceipts}, missing ` +
         `${res.missing}, duplicates ${res.duplicates}, unknown ${res.unknown}; SMSC saw ${res.smscSubmits} submits; ` +
-        `peak RSS ${res.peakRssMb.toFixed(0)} MB; ${res.cpuPerMessageUs.toFixed(1)} µs gateway CPU/message; ` +
+        `peak RSS ${res.peakRssMb.toFixed(0)} MB; ${res.cpuPerMessageUs.toFixed(1)} µs gateway CPU/message ` +
+        `(event loop busy ${res.loopBusyPerMessageUs.toFixed(1)} µs/message); SMSC ` +
+        `${res.smscCpuPerMessageUs.toFixed(1)} µs CPU/message, load client ${res.loadCpuPerMessageUs.toFixed(1)}; ` +
         `${res.callsPerCommit.toFixed(1)} store calls per commit`,
     );
   }
@@ -382,13 +413,20 @@ if (process.argv[2] !== '--node' && process.argv[2] !== '--load') {
       `${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), Node ${process.version}`,
   );
   console.log(
-    '| msg/s with receipts | submit p50 ms | submit p99 ms | receipt p50 ms | receipt p99 ms | accepted | receipts | missing | duplicates | gateway peak RSS MB | gateway CPU µs/msg |',
+    '| msg/s with receipts | submit p50 ms | submit p99 ms | receipt p50 ms | receipt p99 ms | accepted | receipts | missing | duplicates | gateway peak RSS MB | gateway CPU µs/msg | SMSC CPU µs/msg | load client CPU µs/msg |',
   );
-  console.log('| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+  console.log('| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
   console.log(
     `| ${fmt(m.rate)} | ${fmt(m.submitP50, 2)} | ${fmt(m.submitP99, 2)} | ${fmt(m.receiptP50, 1)} | ${fmt(m.receiptP99, 1)} | ` +
       `${fmt(m.totalAccepted)} | ${fmt(m.totalReceipts)} | ${m.missing} | ${m.duplicates} | ${fmt(m.peakRssMb)} | ` +
-      `${fmt(m.cpuPerMessageUs, 1)} |`,
+      `${fmt(m.cpuPerMessageUs, 1)} | ${fmt(m.smscCpuPerMessageUs, 1)} | ${fmt(m.loadCpuPerMessageUs, 1)} |`,
+  );
+  // The three processes share this machine's cores: what they spend per message bounds the rate any of them can reach.
+  const total = m.cpuPerMessageUs + m.smscCpuPerMessageUs + m.loadCpuPerMessageUs;
+  console.log(
+    `CPU budget: ${fmt(total, 1)} µs per message over the three processes; ${cpus().length} cores give at most ` +
+      `${fmt((cpus().length * 1e6) / total)} msg/s at that cost (${fmt((cpus().length * 1e6) / 25_000, 1)} µs per ` +
+      'message for 25,000/s).',
   );
   const bad = results.filter((r) => r.missing > 0 || r.duplicates > 0);
   if (bad.length > 0) console.log(`WARNING: ${bad.length} run(s) lost or duplicated receipts (see the run lines).`);
