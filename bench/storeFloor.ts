@@ -1,6 +1,8 @@
 // The store's floor: every SQLite store call one message makes on the whole path, 400 messages at a time, in CPU µs
 // per message by phase (charge and acceptance are per message here; the gateway batches them per window).
-// Usage: node --import tsx bench/storeFloor.ts [commit window ms, default 0] [rounds of 400, default 50]
+// Usage: node --import tsx bench/storeFloor.ts [commit window ms, default 0] [rounds of 400, default 50] [prefill, default 0]
+// prefill: final parts stored before the measured rounds (a store holding some days of history), so that random-key
+// index writes and lookups meet a table larger than the page cache; destinations are random numbers, as in traffic.
 // docs/performance.md (Whole-path profile) has its figures.
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,7 +16,23 @@ const u = userFixture('u');
 u.mt_messaging_cred.quotas.balance = 1e9;
 await store.createUser(u);
 const N = 400,
-  ROUNDS = Number(process.argv[3] ?? 50);
+  ROUNDS = Number(process.argv[3] ?? 50),
+  PREFILL = Number(process.argv[4] ?? 0);
+const randomDestination = () => String(33_600_000_000 + Math.floor(Math.random() * 100_000_000));
+for (let done = 0; done < PREFILL; done += 1000) {
+  await store.acceptMessages(
+    Array.from({ length: Math.min(1000, PREFILL - done) }, () =>
+      messageFixture('u', 'c', {
+        id: crypto.randomUUID(),
+        destination_addr: randomDestination(),
+        short_message: Buffer.alloc(160, 65),
+        status: 'final',
+        upstream_id: crypto.randomUUID(),
+        final_at: Date.now(),
+      }),
+    ),
+  );
+}
 let n = 0;
 const ph: Record<string, number> = {};
 let pc = process.cpuUsage();
@@ -29,6 +47,7 @@ for (let r = 0; r < ROUNDS; r++) {
   const ms = Array.from({ length: N }, () => {
     const m = messageFixture('u', 'c');
     m.id = crypto.randomUUID();
+    m.destination_addr = randomDestination();
     m.short_message = Buffer.alloc(160, 65);
     return m;
   });
