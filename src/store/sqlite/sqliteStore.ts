@@ -369,6 +369,23 @@ function rowToDelivery(r: Row): DeliveryRecord {
   };
 }
 
+/** The columns a peek reads, in raw mode (arrays): a peek reads up to hundreds of rows. */
+const DELIVERY_COLUMNS = 'seq, uid, kind, payload, created_at, expires_at, attempts, next_attempt_at';
+
+/** rowToDelivery for a raw row of DELIVERY_COLUMNS. */
+function arrayToDelivery(a: unknown[]): DeliveryRecord {
+  return {
+    seq: a[0] as number,
+    uid: a[1] as string,
+    kind: a[2] as DeliveryRecord['kind'],
+    payload: fromJson(a[3] as string),
+    created_at: a[4] as number,
+    expires_at: a[5] as number,
+    attempts: a[6] as number,
+    next_attempt_at: a[7] as number,
+  };
+}
+
 /** Opens (creating or migrating) the embedded store. Throws StoreUnavailableError naming the path when it cannot. */
 export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
   return new SqliteStore(options);
@@ -526,8 +543,10 @@ export class SqliteStore implements Store {
       insertDelivery: p(
         'INSERT INTO deliveries (uid, kind, payload, created_at, expires_at, attempts, next_attempt_at) VALUES (?, ?, ?, ?, ?, 0, 0)',
       ),
-      headDeliveries: p('SELECT * FROM deliveries WHERE uid = ? ORDER BY seq LIMIT ?'),
-      deliveriesAfter: p('SELECT * FROM deliveries WHERE uid = ? AND seq > ? ORDER BY seq LIMIT ?'),
+      headDeliveries: p(`SELECT ${DELIVERY_COLUMNS} FROM deliveries WHERE uid = ? ORDER BY seq LIMIT ?`).raw(true),
+      deliveriesAfter: p(
+        `SELECT ${DELIVERY_COLUMNS} FROM deliveries WHERE uid = ? AND seq > ? ORDER BY seq LIMIT ?`,
+      ).raw(true),
       ackDelivery: p('DELETE FROM deliveries WHERE uid = ? AND seq = ?'),
       retryDelivery: p('UPDATE deliveries SET attempts = attempts + 1, next_attempt_at = ? WHERE uid = ? AND seq = ?'),
       dueDeliveryExpiry: p('SELECT * FROM deliveries WHERE expires_at <= ? ORDER BY seq'),
@@ -1182,9 +1201,9 @@ export class SqliteStore implements Store {
       const out: DeliveryRecord[] = [];
       const rows =
         afterSeq === undefined ? this.#s.headDeliveries.all(uid, max) : this.#s.deliveriesAfter.all(uid, afterSeq, max);
-      for (const r of rows as Row[]) {
-        if ((r.next_attempt_at as number) > now) break;
-        out.push(rowToDelivery(r));
+      for (const r of rows as unknown[][]) {
+        if ((r[7] as number) > now) break;
+        out.push(arrayToDelivery(r));
       }
       return out;
     });
