@@ -94,6 +94,33 @@ describe('fake SMSC', () => {
     );
   });
 
+  it('draws receipt states from the mix, round-robin over receiver binds, and not to a bind that has gone', async () => {
+    const s = await smsc({ receipts: { states: { DELIVRD: 1, UNDELIV: 1, EXPIRED: 0 } } });
+    const tx = await esme(s, 'transmitter');
+    const rxA = await esme(s, 'receiver');
+    const rxB = await esme(s, 'receiver');
+    const count = (e: Esme) => e.received.filter(isReceipt).length;
+    const until = async (done: () => boolean) => {
+      for (let i = 0; i < 400 && !done(); i++) await new Promise((resolve) => setTimeout(resolve, 5));
+      assert.ok(done());
+    };
+    for (let i = 0; i < 20; i++) assert.equal((await tx.submit()).command_status, 0);
+    await until(() => count(rxA) + count(rxB) === 20);
+    assert.equal(count(rxA), 10);
+    assert.equal(count(rxB), 10);
+    rxA.destroy();
+    await until(() => s.sessions().length === 2);
+    for (let i = 0; i < 10; i++) assert.equal((await tx.submit()).command_status, 0);
+    await until(() => count(rxB) === 20);
+    assert.equal(s.counters.receiptResends, 0, 'no receipt was tried on the bind that went');
+    const states = new Set(
+      [...rxA.received, ...rxB.received]
+        .filter(isReceipt)
+        .map((p) => (p.command === 'deliver_sm' ? p.tlvs?.message_state : 0)),
+    );
+    assert.deepEqual([...states].sort(), [2, 5], 'DELIVRD and UNDELIV, never EXPIRED (weight 0)');
+  });
+
   it('drops enquire_link when told, sends MO and receipts on demand', async () => {
     const s = await smsc({ answerEnquireLink: false });
     const e = await esme(s, 'receiver');
