@@ -3,10 +3,12 @@
 // Usage: node --import tsx bench/storeFloor.ts [commit window ms, default 0] [rounds of 400, default 50] [prefill, default 0]
 // prefill: final parts stored before the measured rounds (a store holding some days of history), so that random-key
 // index writes and lookups meet a table larger than the page cache; destinations are random numbers, as in traffic.
+// Ids are the gateway's default message_ids (UUID v7).
 // docs/performance.md (Whole-path profile) has its figures.
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createUuidV7Generator } from '../src/gateway/gateway.js';
 import { messageFixture, userFixture } from '../src/store/conformance/suite.js';
 import { openSqliteStore } from '../src/store/sqlite/sqliteStore.js';
 
@@ -18,12 +20,14 @@ await store.createUser(u);
 const N = 400,
   ROUNDS = Number(process.argv[3] ?? 50),
   PREFILL = Number(process.argv[4] ?? 0);
+// message_ids as the gateway makes them by default (UUID v7, time-ordered: the id index grows at its end).
+const newId = createUuidV7Generator();
 const randomDestination = () => String(33_600_000_000 + Math.floor(Math.random() * 100_000_000));
 for (let done = 0; done < PREFILL; done += 1000) {
   await store.acceptMessages(
     Array.from({ length: Math.min(1000, PREFILL - done) }, () =>
       messageFixture('u', 'c', {
-        id: crypto.randomUUID(),
+        id: newId(),
         destination_addr: randomDestination(),
         short_message: Buffer.alloc(160, 65),
         status: 'final',
@@ -46,7 +50,7 @@ const t0 = Date.now();
 for (let r = 0; r < ROUNDS; r++) {
   const ms = Array.from({ length: N }, () => {
     const m = messageFixture('u', 'c');
-    m.id = crypto.randomUUID();
+    m.id = newId();
     m.destination_addr = randomDestination();
     m.short_message = Buffer.alloc(160, 65);
     return m;
