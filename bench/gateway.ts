@@ -432,5 +432,5 @@ if (process.argv[2] !== '--node' && process.argv[2] !== '--load') {
   if (bad.length > 0) console.log(`WARNING: ${bad.length} run(s) lost or duplicated receipts (see the run lines).`);
   // --json: one machine-readable line after the table, for bench/all.ts (npm run bench).
   if (process.argv.includes('--json'))
-    console.log(JSON.stringify({ bench: 'gateway', options, median: m, runs: results }));
+    console.log(JSON.stringify({ bench: 'gateway', options, cores: cpus().length, median: m, runs: results }));
 }

@@ -82,6 +82,13 @@ export interface GatewayResult {
   receiptP50: number;
   receiptP99: number;
   cpuPerMessageUs: number;
+  /**
+   * CPU per message of the fake SMSC and of the load client, which share the machine's cores with the gateway
+   * (absent where the bench cannot read it, /proc being Linux's).
+   */
+  toolsCpuPerMessageUs?: number;
+  /** The machine's cores, for the rate they allow at the three processes' combined cost. */
+  cores?: number;
   peakRssMb: number;
   /** Summed over every run, so one bad run shows. */
   accepted: number;
@@ -125,6 +132,16 @@ function at(bench: string, root: unknown, path: string): unknown {
     v = (v as Json)[key];
   }
   return v;
+}
+
+/** A finite number at `path`, or undefined when it is absent or not one (fields older outputs lack). */
+function optionalNum(root: unknown, path: string): number | undefined {
+  let v: unknown = root;
+  for (const key of path.split('.')) {
+    if (typeof v !== 'object' || v === null) return undefined;
+    v = (v as Json)[key];
+  }
+  return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
 }
 
 function num(bench: string, root: unknown, path: string): number {
@@ -218,6 +235,17 @@ export function parseAccept(stdout: string): AcceptResult {
   };
 }
 
+/** The test tools' CPU per message and the core count, when the output has them. */
+function tools(j: unknown): { toolsCpuPerMessageUs?: number; cores?: number } {
+  const smsc = optionalNum(j, 'median.smscCpuPerMessageUs');
+  const load = optionalNum(j, 'median.loadCpuPerMessageUs');
+  const cores = optionalNum(j, 'cores');
+  return {
+    ...(smsc !== undefined && load !== undefined ? { toolsCpuPerMessageUs: smsc + load } : {}),
+    ...(cores !== undefined ? { cores } : {}),
+  };
+}
+
 export function parseGateway(stdout: string): GatewayResult {
   const b = 'gateway';
   const j = findJsonLine(stdout, b);
@@ -237,6 +265,7 @@ export function parseGateway(stdout: string): GatewayResult {
     receiptP50: num(b, j, 'median.receiptP50'),
     receiptP99: num(b, j, 'median.receiptP99'),
     cpuPerMessageUs: num(b, j, 'median.cpuPerMessageUs'),
+    ...tools(j),
     peakRssMb: num(b, j, 'median.peakRssMb'),
     accepted: sum('totalAccepted'),
     receipts: sum('totalReceipts'),
@@ -428,9 +457,19 @@ export function gatewayRows(outcomes: GatewayOutcome[]): TableRow[] {
       met,
       notes:
         `submit p99 ${ms(g.submitP99)} ms, receipt p99 ${ms(g.receiptP99)} ms, ${g.cpuPerMessageUs.toFixed(1)} µs CPU/msg, ` +
-        `missing ${g.missing}, duplicates ${g.duplicates}`,
+        `missing ${g.missing}, duplicates ${g.duplicates}${budget(g)}`,
     };
   });
+}
+
+/** The CPU the fake SMSC and load client took beside the gateway, and the rate the cores allow at the total cost. */
+function budget(g: GatewayResult): string {
+  if (g.toolsCpuPerMessageUs === undefined || g.cores === undefined) return '';
+  const total = g.cpuPerMessageUs + g.toolsCpuPerMessageUs;
+  return (
+    `; fake SMSC + load client ${g.toolsCpuPerMessageUs.toFixed(1)} µs CPU/msg on the same cores, ` +
+    `${g.cores} cores allow ≤ ${fmtInt((g.cores * 1e6) / total)} msg/s at the ${total.toFixed(1)} µs total`
+  );
 }
 
 export function failedRow(benchmark: string, error: string): TableRow {

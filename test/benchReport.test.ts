@@ -206,6 +206,20 @@ describe('gateway', () => {
     assert.equal(row(24_000).met, 'no');
   });
 
+  it("notes the test tools' CPU beside the gateway's and the rate the cores allow, when the output has them", () => {
+    const run = { ...gatewayRun(6_000), smscCpuPerMessageUs: 14, loadCpuPerMessageUs: 11 };
+    const out = gatewayOutput('sqlite', 1, [run]).replace('"bench":"gateway",', '"bench":"gateway","cores":2,');
+    const [row] = gatewayRows([{ label: 'SQLite', result: parseGateway(out) }]);
+    assert.match(
+      row.notes,
+      /fake SMSC \+ load client 25\.0 µs CPU\/msg on the same cores, 2 cores allow ≤ 11,429 msg\/s at the 175\.0 µs total/,
+    );
+    const [plain] = gatewayRows([
+      { label: 'SQLite', result: parseGateway(gatewayOutput('sqlite', 1, [gatewayRun(6_000)])) },
+    ]);
+    assert.doesNotMatch(plain.notes, /load client/);
+  });
+
   it('gives Redis rows their ratio to the baseline (1 node to SQLite, 2 nodes to 1 node) and judges them on loss', () => {
     const rows = gatewayRows([
       { label: 'SQLite', result: parseGateway(gatewayOutput('sqlite', 1, [gatewayRun(20_000)])) },
