@@ -3,24 +3,10 @@
 // connector and session, and never with the connector's password.
 
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { type AddressInfo, connect, createServer as createNetServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { describe, it } from 'node:test';
+import { ADMIN_TOKEN, startDaemon } from '../../test/faults/daemon.js';
 import type { ErrorEntry } from '../api/dashboard/index.js';
-import { runStart, type StartedGateway } from './start.js';
-
-const TOKEN = 'last-errors-test-token-0123456789';
-
-class Capture extends Writable {
-  text = '';
-  override _write(chunk: Buffer, _enc: BufferEncoding, done: () => void): void {
-    this.text += chunk.toString();
-    done();
-  }
-}
 
 /** A loopback port nothing listens on (taken, then released). */
 async function closedPort(): Promise<number> {
@@ -33,37 +19,12 @@ async function closedPort(): Promise<number> {
 
 describe('dashboard last errors from the log', () => {
   it('show WARNING/ERROR log lines of a running gateway with their connector and session, without secrets', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'smppgate-lasterrors-'));
-    const config = join(dir, 'smppgate.cfg');
-    writeFileSync(
-      config,
-      // log_level ERROR: the warnings below are not written to the file, yet the dashboard must show them.
-      `[smpp-server]\nid = "smpps_le"\nbind = 127.0.0.1\nport = 0\nlog_level = ERROR\nlog_file = ${join(dir, 'smpps.log')}\n\n` +
-        `[store]\npath = ${join(dir, 'data')}\n\n[admin]\nbind = 127.0.0.1\nport = 0\ntoken = ${TOKEN}\n\n[http-api]\nbind = 127.0.0.1\nport = 0\n`,
-    );
-    let stop!: (signal: string) => void;
-    const stopSignal = new Promise<string>((resolve) => {
-      stop = resolve;
-    });
-    let onReady!: (r: StartedGateway) => void;
-    const ready = new Promise<StartedGateway>((resolve) => {
-      onReady = resolve;
-    });
-    const stderr = new Capture();
-    const exit = runStart(['--config', config], {
-      stdout: new Capture(),
-      stderr,
-      stopSignal,
-      onReload: () => {},
-      onReady,
-    });
+    // log_level ERROR: the warnings below are not written to the file, yet the dashboard must show them.
+    const daemon = await startDaemon({ smppExtra: 'log_level = ERROR\n' });
+    const { started } = daemon;
     try {
-      const started = await Promise.race([
-        ready,
-        exit.then((code) => Promise.reject(new Error(`exit ${code}: ${stderr.text}`))),
-      ]);
       const admin = `http://127.0.0.1:${started.admin.port}`;
-      const headers = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' };
+      const headers = { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' };
       // A connector whose upstream is not there: its binds fail and are retried (upstream_down, WARNING).
       const port = await closedPort();
       const created = await fetch(`${admin}/api/v1/connectors`, {
@@ -102,13 +63,11 @@ describe('dashboard last errors from the log', () => {
       assert.match(down?.message ?? '', /cid=down1/);
       const framing = errors.find((e) => e.event === 'framing_error');
       assert.equal(framing?.level, 'warn');
-      assert.match(framing?.session ?? '', /^smpps_le/, 'the session id is kept as a field');
-      assert.match(framing?.message ?? '', /session=smpps_le\S* peer=127\.0\.0\.1/);
+      assert.match(framing?.session ?? '', /^smpps_f/, 'the session id is kept as a field');
+      assert.match(framing?.message ?? '', /session=smpps_f\S* peer=127\.0\.0\.1/);
       assert.ok(!raw.includes('Pw9zQx7'), 'the connector password never reaches the dashboard');
     } finally {
-      stop('SIGTERM');
-      assert.equal(await exit, 0, stderr.text);
-      rmSync(dir, { recursive: true, force: true });
+      assert.equal(await daemon.stop(), 0);
     }
   });
 });
