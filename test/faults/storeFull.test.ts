@@ -64,6 +64,113 @@ async function receiptsFor(esme: CountingEsme, ids: readonly string[], ms: numbe
   return missing();
 }
 
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** A Redis (`persistence`), a gateway node on it with its fake SMSC, and a counting ESME; all stopped after the file. */
+async function redisNode(persistence: 'always' | 'none', keyPrefix: string) {
+  const redis = await startRedis({ persistence });
+  cleanups.push(() => redis.stop());
+  const store = await openRedisStore({ url: redis.url, keyPrefix, nodeId: 'n1' });
+  cleanups.push(() => store.close());
+  await store.createGroup({ gid: 'g1', enabled: true });
+  const w: NodeWorld = await startNodeWorld(store, { smsc: { receipts: { delayMs: 20, retryMs: 300 } } });
+  cleanups.push(() => w.close());
+  const esme = await CountingEsme.bind(w.port);
+  cleanups.push(async () => esme.close());
+  return { redis, w, esme };
+}
+
+/** An ESME sending `<label> <i>` every `everyMs` until stop(); phases[i] is the phase submit i was sent in. */
+interface PhasedSender {
+  readonly label: string;
+  readonly phases: string[];
+  phase: string;
+  /** Stops sending and waits for every submit's answer (or its timeout). */
+  stop(): Promise<void>;
+}
+
+function phasedSender(esme: CountingEsme, label: string, everyMs: number, timeoutMs?: number): PhasedSender {
+  let sending = true;
+  const inflight = new Set<Promise<unknown>>();
+  const sender: PhasedSender = {
+    label,
+    phases: [],
+    phase: 'before',
+    stop: async () => {
+      sending = false;
+      await loop;
+      await Promise.all(inflight);
+    },
+  };
+  const loop = (async () => {
+    for (let i = 0; sending; i++) {
+      sender.phases.push(sender.phase);
+      const p = esme.submit(`${label} ${i}`, timeoutMs);
+      inflight.add(p);
+      void p.then(() => inflight.delete(p));
+      await sleep(everyMs);
+    }
+  })();
+  return sender;
+}
+
+/** What a Redis outage run came to once the receipts had time to arrive. */
+interface Settled {
+  outcomes: readonly SubmitOutcome[];
+  of(phase: string): SubmitOutcome[];
+  accepted: number;
+  /** Accepted (ROK) but never seen by the SMSC. */
+  notUpstream: number;
+  /** Refused to the ESME yet sent to the SMSC. */
+  refusedButSent: number;
+  missing: number;
+  dup: number;
+  /** ESME acknowledgements the store could not record, so their receipts are sent again. */
+  acksUnrecorded: number;
+}
+
+async function settle(w: NodeWorld, esme: CountingEsme, sender: PhasedSender): Promise<Settled> {
+  const outcomes = esme.outcomes;
+  const accepted = esme.acceptedIds();
+  const missing = await receiptsFor(esme, accepted, 40_000);
+  await sleep(1000);
+  const upstreamTexts = new Set(
+    w.smsc.submits.flatMap((s) =>
+      s.status === 0 && s.pdu.command === 'submit_sm' ? [s.pdu.short_message.toString()] : [],
+    ),
+  );
+  const sent = (i: number) => upstreamTexts.has(`${sender.label} ${i}`);
+  return {
+    outcomes,
+    of: (phase) => outcomes.filter((_, i) => sender.phases[i] === phase),
+    accepted: accepted.length,
+    notUpstream: outcomes.filter((o, i) => o.status === 0 && !sent(i)).length,
+    refusedButSent: outcomes.filter((o, i) => o.status !== 0 && sent(i)).length,
+    missing,
+    dup: [...esme.receiptCounts().values()].reduce((n, c) => n + c - 1, 0),
+    acksUnrecorded: w.log.lines.filter((l) => l.event === 'delivery_ack_failed').length,
+  };
+}
+
+/**
+ * What both Redis outages must keep: every submit answered ROK, RSYSERR or RMSGQFUL; the last `recent` submits
+ * accepted (no gateway restart); everything accepted sent upstream and receipted. A receipt the ESME acknowledged
+ * while Redis was down cannot be removed from its queue, so it is sent again once Redis is back (store-and-forward
+ * is at-least-once): each duplicate must be one of those.
+ */
+function assertNothingLost(r: Settled, recent: number): void {
+  assert.deepEqual(
+    r.outcomes.filter((o) => ![0, ESME_RSYSERR, ESME_RMSGQFUL].includes(o.status)).map((o) => o.error ?? o.status),
+    [],
+    'every submit answered ROK, ESME_RSYSERR or ESME_RMSGQFUL within the ESME timeout',
+  );
+  const lastAfter = r.of('after').slice(-recent);
+  assert.equal(tally(lastAfter), `ROK ${lastAfter.length}`, 'accepting again without a restart of the gateway');
+  assert.equal(r.notUpstream, 0, 'every accepted message reached the SMSC');
+  assert.equal(r.missing, 0, 'every accepted message got its receipt');
+  assert.ok(r.dup <= r.acksUnrecorded, `${r.dup} duplicate receipts, ${r.acksUnrecorded} acknowledgements unrecorded`);
+}
+
 describe('fault: the store full or unavailable', () => {
   it('SQLite max_size reached: ESME_RMSGQFUL, accepted messages still delivered, accepting again once drained', {
     timeout: 110_000,
@@ -184,175 +291,86 @@ describe('fault: the store full or unavailable', () => {
     skip: redisUnavailable() ?? false,
     timeout: 110_000,
   }, async () => {
-    const redis = await startRedis({ persistence: 'always' });
-    cleanups.push(() => redis.stop());
-    const store = await openRedisStore({ url: redis.url, keyPrefix: 'full:', nodeId: 'n1' });
-    cleanups.push(() => store.close());
-    await store.createGroup({ gid: 'g1', enabled: true });
-    const w: NodeWorld = await startNodeWorld(store, { smsc: { receipts: { delayMs: 20, retryMs: 300 } } });
-    cleanups.push(() => w.close());
-    const esme = await CountingEsme.bind(w.port);
-    cleanups.push(async () => esme.close());
-
-    // The ESME: 50 submits a second throughout, each tagged with the phase it was sent in.
-    const phases: ('before' | 'outage' | 'after')[] = [];
-    let phase: 'before' | 'outage' | 'after' = 'before';
-    let sending = true;
-    const inflight = new Set<Promise<unknown>>();
-    const sender = (async () => {
-      for (let i = 0; sending; i++) {
-        phases.push(phase);
-        const p = esme.submit(`redis ${i}`);
-        inflight.add(p);
-        void p.then(() => inflight.delete(p));
-        await new Promise((r) => setTimeout(r, 20));
-      }
-    })();
-    await new Promise((r) => setTimeout(r, 3000));
-    phase = 'outage';
+    const { redis, w, esme } = await redisNode('always', 'full:');
+    // The ESME: 50 submits a second throughout.
+    const sender = phasedSender(esme, 'redis', 20);
+    await sleep(3000);
+    sender.phase = 'outage';
     await redis.kill();
-    await new Promise((r) => setTimeout(r, 3000));
+    await sleep(3000);
     await redis.restart();
     const backAt = Date.now();
-    phase = 'after';
+    sender.phase = 'after';
     // Accepting again: wait for the first ROK sent after the restart, then keep sending a while.
     await until(
       'an ROK after the restart',
-      () => esme.outcomes.some((o, i) => phases[i] === 'after' && o.status === 0),
+      () => esme.outcomes.some((o, i) => sender.phases[i] === 'after' && o.status === 0),
       20_000,
     ).catch(() => {});
     const recoveredSecs = (Date.now() - backAt) / 1000;
-    await new Promise((r) => setTimeout(r, 3000));
-    sending = false;
-    await sender;
-    await Promise.all(inflight);
+    await sleep(3000);
+    await sender.stop();
 
-    const outcomes = esme.outcomes;
-    const of = (p: string) => outcomes.filter((_, i) => phases[i] === p);
-    const accepted = esme.acceptedIds();
-    const missing = await receiptsFor(esme, accepted, 40_000);
-    await new Promise((r) => setTimeout(r, 1000));
-    const upstreamTexts = new Set(
-      w.smsc.submits.flatMap((s) =>
-        s.status === 0 && s.pdu.command === 'submit_sm' ? [s.pdu.short_message.toString()] : [],
-      ),
-    );
-    const notUpstream = outcomes.filter((o, i) => o.status === 0 && !upstreamTexts.has(`redis ${i}`)).length;
-    const dup = [...esme.receiptCounts().values()].reduce((n, c) => n + c - 1, 0);
-    // A receipt the ESME acknowledged while Redis was down cannot be removed from its queue, so it is sent again once
-    // Redis is back (store-and-forward is at-least-once): each duplicate must be one of those.
-    const acksUnrecorded = w.log.lines.filter((l) => l.event === 'delivery_ack_failed').length;
-    const refusedMs = of('outage')
+    const r = await settle(w, esme, sender);
+    const refusedMs = r
+      .of('outage')
       .filter((o) => o.status !== 0)
       .map((o) => o.ms);
-    const lastAfter = of('after').slice(-50);
     printTable('store unavailable (Redis SIGKILL for 3 s, then restarted; ESME at 50/s)', [
       {
-        'before ROK': tally(of('before')),
-        'during outage': tally(of('outage')),
-        'after restart': tally(of('after')),
+        'before ROK': tally(r.of('before')),
+        'during outage': tally(r.of('outage')),
+        'after restart': tally(r.of('after')),
         'refusal p50 ms': percentile(refusedMs, 50),
         'refusal max ms': percentile(refusedMs, 100),
         'first ROK after restart s': recoveredSecs,
-        accepted: accepted.length,
-        'not sent upstream': notUpstream,
-        'receipts missing': missing,
-        'duplicate receipts': dup,
-        'acks unrecorded': acksUnrecorded,
+        accepted: r.accepted,
+        'not sent upstream': r.notUpstream,
+        'receipts missing': r.missing,
+        'duplicate receipts': r.dup,
+        'acks unrecorded': r.acksUnrecorded,
       },
     ]);
-    assert.deepEqual(
-      outcomes.filter((o) => ![0, ESME_RSYSERR, ESME_RMSGQFUL].includes(o.status)).map((o) => o.error ?? o.status),
-      [],
-      'every submit answered ROK, ESME_RSYSERR or ESME_RMSGQFUL within the ESME timeout',
-    );
-    assert.ok(refusedMs.length > 0, `submits during the outage refused (${tally(of('outage'))})`);
-    assert.equal(tally(lastAfter), `ROK ${lastAfter.length}`, 'accepting again without a restart of the gateway');
-    assert.equal(notUpstream, 0, 'every accepted message reached the SMSC');
-    assert.equal(missing, 0, 'every accepted message got its receipt');
-    assert.ok(dup <= acksUnrecorded, `${dup} duplicate receipts, ${acksUnrecorded} acknowledgements unrecorded`);
+    assert.ok(refusedMs.length > 0, `submits during the outage refused (${tally(r.of('outage'))})`);
+    assertNothingLost(r, 50);
   });
 
   it(`Redis paused ${PAUSE_SECS} s: every submit answered within the ESME timeout, nothing accepted lost, accepting again`, {
     skip: redisUnavailable() ?? false,
     timeout: 110_000,
   }, async () => {
-    const redis = await startRedis({ persistence: 'none' });
-    cleanups.push(() => redis.stop());
-    const store = await openRedisStore({ url: redis.url, keyPrefix: 'pause:', nodeId: 'n1' });
-    cleanups.push(() => store.close());
-    await store.createGroup({ gid: 'g1', enabled: true });
-    const w: NodeWorld = await startNodeWorld(store, { smsc: { receipts: { delayMs: 20, retryMs: 300 } } });
-    cleanups.push(() => w.close());
-    const esme = await CountingEsme.bind(w.port);
-    cleanups.push(async () => esme.close());
+    const { redis, w, esme } = await redisNode('none', 'pause:');
     const raw = new Redis(redis.url);
     cleanups.push(async () => void raw.disconnect());
-
-    const phases: ('before' | 'paused' | 'after')[] = [];
-    let phase: 'before' | 'paused' | 'after' = 'before';
-    let sending = true;
-    const inflight = new Set<Promise<unknown>>();
-    const sender = (async () => {
-      for (let i = 0; sending; i++) {
-        phases.push(phase);
-        const p = esme.submit(`pause ${i}`, 10_000);
-        inflight.add(p);
-        void p.then(() => inflight.delete(p));
-        await new Promise((r) => setTimeout(r, 50));
-      }
-    })();
-    await new Promise((r) => setTimeout(r, 2000));
-    phase = 'paused';
+    // The ESME: 20 submits a second, each given an ESME's usual 10 s to be answered.
+    const sender = phasedSender(esme, 'pause', 50, 10_000);
+    await sleep(2000);
+    sender.phase = 'paused';
     await raw.call('CLIENT', 'PAUSE', String(PAUSE_SECS * 1000), 'ALL');
-    await new Promise((r) => setTimeout(r, PAUSE_SECS * 1000));
-    phase = 'after';
-    await new Promise((r) => setTimeout(r, 5000));
-    sending = false;
-    await sender;
-    await Promise.all(inflight);
+    await sleep(PAUSE_SECS * 1000);
+    sender.phase = 'after';
+    await sleep(5000);
+    await sender.stop();
 
-    const outcomes = esme.outcomes;
-    const of = (p: string) => outcomes.filter((_, i) => phases[i] === p);
-    const accepted = esme.acceptedIds();
-    const missing = await receiptsFor(esme, accepted, 40_000);
-    await new Promise((r) => setTimeout(r, 1000));
-    const upstreamTexts = new Set(
-      w.smsc.submits.flatMap((s) =>
-        s.status === 0 && s.pdu.command === 'submit_sm' ? [s.pdu.short_message.toString()] : [],
-      ),
-    );
-    const notUpstream = outcomes.filter((o, i) => o.status === 0 && !upstreamTexts.has(`pause ${i}`)).length;
-    const refusedButSent = outcomes.filter((o, i) => o.status !== 0 && upstreamTexts.has(`pause ${i}`)).length;
-    const dup = [...esme.receiptCounts().values()].reduce((n, c) => n + c - 1, 0);
-    const acksUnrecorded = w.log.lines.filter((l) => l.event === 'delivery_ack_failed').length;
-    const pausedMs = of('paused').map((o) => o.ms);
-    const lastAfter = of('after').slice(-20);
+    const r = await settle(w, esme, sender);
+    const pausedMs = r.of('paused').map((o) => o.ms);
     printTable(`store unavailable (Redis CLIENT PAUSE ALL ${PAUSE_SECS} s; ESME at 20/s, 10 s timeout)`, [
       {
-        before: tally(of('before')),
-        'during pause': tally(of('paused')),
-        'after pause': tally(of('after')),
+        before: tally(r.of('before')),
+        'during pause': tally(r.of('paused')),
+        'after pause': tally(r.of('after')),
         'answer p50 ms (pause)': percentile(pausedMs, 50),
         'answer max ms (pause)': percentile(pausedMs, 100),
-        accepted: accepted.length,
-        'not sent upstream': notUpstream,
-        'refused but sent': refusedButSent,
-        'receipts missing': missing,
-        'duplicate receipts': dup,
-        'acks unrecorded': acksUnrecorded,
+        accepted: r.accepted,
+        'not sent upstream': r.notUpstream,
+        'refused but sent': r.refusedButSent,
+        'receipts missing': r.missing,
+        'duplicate receipts': r.dup,
+        'acks unrecorded': r.acksUnrecorded,
       },
     ]);
-    assert.deepEqual(
-      outcomes.filter((o) => ![0, ESME_RSYSERR, ESME_RMSGQFUL].includes(o.status)).map((o) => o.error ?? o.status),
-      [],
-      'every submit answered ROK, ESME_RSYSERR or ESME_RMSGQFUL within the ESME timeout',
-    );
-    assert.equal(tally(lastAfter), `ROK ${lastAfter.length}`, 'accepting again without a restart of the gateway');
-    assert.equal(refusedButSent, 0, 'no part refused to the ESME was sent upstream (a refusal means not kept)');
-    assert.equal(notUpstream, 0, 'every accepted message reached the SMSC');
-    assert.equal(missing, 0, 'every accepted message got its receipt');
-    assert.ok(dup <= acksUnrecorded, `${dup} duplicate receipts, ${acksUnrecorded} acknowledgements unrecorded`);
+    assert.equal(r.refusedButSent, 0, 'no part refused to the ESME was sent upstream (a refusal means not kept)');
+    assertNothingLost(r, 20);
   });
 
   it('a real full disk (tmpfs): ESME_RMSGQFUL, then once space is freed everything accepted drains, no restart', {
