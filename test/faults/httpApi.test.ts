@@ -9,12 +9,12 @@
 
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
+import { rawSocket } from '../helpers/rawSocket.js';
 import { type Daemon, type RawAnswer, rawHttp, startDaemon } from './daemon.js';
 
 const SECRET = 'Zq7-secret-http-pw';
@@ -24,21 +24,6 @@ const ESCAPE_SECRET = 'EscPw-4d2f';
 const FORM = 'application/x-www-form-urlencoded';
 const JSON_TYPE = 'application/json';
 const JSON_ENDPOINTS = new Set(['/balance', '/rate']);
-
-/** Writes `bytes` on a fresh connection (ending it when `end`), and collects what comes back until it closes. */
-function rawSocket(port: number, bytes: string, end: boolean): Promise<string> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1', () => {
-      socket.write(bytes, 'latin1');
-      if (end) socket.end();
-    });
-    const chunks: Buffer[] = [];
-    socket.on('data', (c: Buffer) => chunks.push(c));
-    socket.on('close', () => resolve(Buffer.concat(chunks).toString('latin1')));
-    socket.on('error', () => undefined); // a reset after the answer still resolves on close
-    socket.setTimeout(10_000, () => socket.destroy());
-  });
-}
 
 /** Status and body of a raw HTTP/1.1 answer (the first one on the connection). */
 function parseRaw(text: string): { status: number; body: string } {

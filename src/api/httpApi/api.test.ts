@@ -2,8 +2,8 @@
 // long content in parts, /balance, /rate, /ping, GET and POST forms, the access log.
 
 import assert from 'node:assert/strict';
-import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
+import { rawSocket } from '../../../test/helpers/rawSocket.js';
 import { makeUser } from '../../gateway/pipeline.fixtures.js';
 import { CommandStatus } from '../../smpp/codec/index.js';
 import { decodeTlvs } from '../../smpp/codec/tlv.js';
@@ -455,21 +455,6 @@ describe('HTTP API /balance and /rate', () => {
   });
 });
 
-/** Writes `bytes` on a fresh connection (ending it when `end`) and collects everything answered until it closes. */
-function raw(port: number, bytes: string, end = true): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const socket = connect(port, '127.0.0.1', () => {
-      socket.write(bytes, 'latin1');
-      if (end) socket.end();
-    });
-    const chunks: Buffer[] = [];
-    socket.on('data', (c: Buffer) => chunks.push(c));
-    socket.on('close', () => resolve(Buffer.concat(chunks).toString('latin1')));
-    socket.on('error', reject);
-    socket.setTimeout(10_000, () => socket.destroy(new Error('no answer in 10 s')));
-  });
-}
-
 describe('HTTP API: requests node:http refuses, and its time limits', () => {
   let t: ApiHarness;
   let port: number;
@@ -481,14 +466,14 @@ describe('HTTP API: requests node:http refuses, and its time limits', () => {
 
   it('answers a request line over the header limit 431 in Jasmin words, JSON on /balance, never echoing it', async () => {
     const long = `/send?username=user1&password=secret&content=${'a'.repeat(20_000)}`;
-    const text = await raw(port, `GET ${long} HTTP/1.1\r\nHost: x\r\n\r\n`);
+    const text = await rawSocket(port, `GET ${long} HTTP/1.1\r\nHost: x\r\n\r\n`);
     assert.match(text, /^HTTP\/1\.1 431 /);
     assert.match(
       text,
       /\r\n\r\nError "Request line and headers larger than \d+ bytes; send long content in a POST body\."$/,
     );
     assert.ok(!text.includes('secret'));
-    const json = await raw(port, `GET /balance?username=user1&password=${'p'.repeat(20_000)} HTTP/1.1\r\n\r\n`);
+    const json = await rawSocket(port, `GET /balance?username=user1&password=${'p'.repeat(20_000)} HTTP/1.1\r\n\r\n`);
     assert.match(json, /content-type: application\/json/i);
     assert.match(json, /\r\n\r\n"Request line and headers larger than/);
     assert.ok(t.logger.lines.some((l) => l.event === 'http_api_refused' && l.fields?.status === 431));
@@ -497,7 +482,7 @@ describe('HTTP API: requests node:http refuses, and its time limits', () => {
   });
 
   it('serves an HTTP/1.1 request without a Host header (node would answer an empty 400)', async () => {
-    const text = await raw(port, 'GET /ping HTTP/1.1\r\n\r\n');
+    const text = await rawSocket(port, 'GET /ping HTTP/1.1\r\n\r\n');
     assert.match(text, /^HTTP\/1\.1 200 /);
     assert.match(text, /Jasmin\/PONG$/);
   });
@@ -511,7 +496,7 @@ describe('HTTP API: requests node:http refuses, and its time limits', () => {
       'POST /send HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab',
       'GET /send HTTP/1.1\r\nBad Header\r\n\r\n',
     ]) {
-      const text = await raw(port, request);
+      const text = await rawSocket(port, request);
       assert.match(text, /^HTTP\/1\.1 400 /, JSON.stringify(request));
       assert.match(text, /\r\n\r\nError "Malformed HTTP request \([A-Z_]+\)\."$/, JSON.stringify(request));
     }
@@ -519,7 +504,7 @@ describe('HTTP API: requests node:http refuses, and its time limits', () => {
 
   it('a body shorter than its Content-Length does not hold the connection past the request time limit', async () => {
     const started = Date.now();
-    const text = await raw(
+    const text = await rawSocket(
       port,
       'POST /send HTTP/1.1\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\nto=1',
       false,
@@ -530,7 +515,7 @@ describe('HTTP API: requests node:http refuses, and its time limits', () => {
   });
 
   it('answers a declared body over the limit 413 and closes the connection without reading it', async () => {
-    const text = await raw(port, 'POST /send HTTP/1.1\r\nContent-Length: 999999999\r\n\r\n', false);
+    const text = await rawSocket(port, 'POST /send HTTP/1.1\r\nContent-Length: 999999999\r\n\r\n', false);
     assert.match(text, /^HTTP\/1\.1 413 /);
     assert.match(text, /connection: close/i);
     assert.match(text, /Error "request body larger than 65536 bytes"$/);
