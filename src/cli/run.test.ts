@@ -5,19 +5,10 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { AdminStore } from '../api/admin/deps.js';
 import { openTestStore, startTestApi, type TestApi } from '../api/admin/testing.js';
+import { cli } from './cli.fixtures.js';
 import { runCli } from './run.js';
 
 /** Runs the CLI in-process and captures its output. */
-async function cli(argv: string[], env: Record<string, string> = {}) {
-  let stdout = '';
-  let stderr = '';
-  const code = await runCli(argv, {
-    stdout: { write: (s: string) => (stdout += s) },
-    stderr: { write: (s: string) => (stderr += s) },
-    env,
-  });
-  return { code, stdout, stderr };
-}
 
 describe('smppgate help and usage', () => {
   it('prints help for the program, a command group and a command', async () => {

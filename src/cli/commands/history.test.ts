@@ -3,20 +3,9 @@ import { after, before, describe, it } from 'node:test';
 import { openTestStore, startTestApi, type TestApi } from '../../api/admin/testing.js';
 import { messageFixture } from '../../store/conformance/suite.js';
 import { MessageState } from '../../store/model.js';
-import { runCli } from '../run.js';
+import { cli } from '../cli.fixtures.js';
 import { parseWhen } from './history.js';
 import { renderStats } from './stats.js';
-
-async function cli(argv: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const code = await runCli(argv, {
-    stdout: { write: (s: string) => (stdout += s) },
-    stderr: { write: (s: string) => (stderr += s) },
-    env: {},
-  });
-  return { code, stdout, stderr };
-}
 
 describe('smppgate history', () => {
   let api: TestApi;

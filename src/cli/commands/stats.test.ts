@@ -12,21 +12,10 @@ import { StoreTimings } from '../../metrics/storeTiming.js';
 import { CommandId, CommandStatus } from '../../smpp/codec/index.js';
 import { ServerCounters } from '../../smpp/session/counters.js';
 import { MessageState } from '../../store/model.js';
-import { runCli } from '../run.js';
+import { cli } from '../cli.fixtures.js';
 import { parseMetrics, renderFigures } from './stats.js';
 
 const TOKEN = 'stats-test-token-0123456789';
-
-async function cli(argv: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const code = await runCli(argv, {
-    stdout: { write: (s: string) => (stdout += s) },
-    stderr: { write: (s: string) => (stderr += s) },
-    env: {},
-  });
-  return { code, stdout, stderr };
-}
 
 /** The lines of one titled section of the output (up to the blank line after it). */
 function sectionOf(text: string, title: string): string[] {
