@@ -83,6 +83,7 @@ if (process.argv[2] === '--node') {
   const { hashPassword } = await import('../src/gateway/password.js');
   const { createLogger, nullLogger } = await import('../src/log/index.js');
   const { defaultMtMessagingCredential, defaultSmppsCredential } = await import('../src/store/model.js');
+  const { smscConnector } = await import('../test/helpers/smsc.js');
   const { openStore } = await import('../src/store/open.js');
   // Each node its own id: nodes sharing a Redis refuse a running node's id (the default is the host name).
   const store = await openStore(
@@ -126,20 +127,13 @@ if (process.argv[2] === '--node') {
       smpps_cred: defaultSmppsCredential(),
       mt_messaging_cred: mt,
     });
-    await store.putConnector({
-      cid: 'up',
-      type: 'smppc',
-      started: true,
-      settings: {
-        host: '127.0.0.1',
-        port: spec.smscPort,
-        system_id: 'gw',
-        password: 'gw',
+    await store.putConnector(
+      smscConnector('up', spec.smscPort, {
         bind: 'transceiver',
         bind_count: spec.upstreamBinds,
         window: spec.upstreamWindow,
-      },
-    });
+      }),
+    );
     await store.putMtRoute({ order: 0, type: 'default', connectors: ['up'], filters: [], rate: RATE });
   }
   const logger =

@@ -17,7 +17,7 @@ import { defaultMtMessagingCredential, defaultSmppsCredential } from '../../src/
 import { openRedisStore } from '../../src/store/redis/redisStore.js';
 import { Esme } from '../helpers/esme.js';
 import { redisUnavailable, startRedis, type TestRedis } from '../helpers/redisServer.js';
-import { type FakeSmsc, startSmsc } from '../helpers/smsc.js';
+import { type FakeSmsc, smscConnector, startSmsc } from '../helpers/smsc.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const TOKEN = 'cluster-admin-token-0123456789abcdef';
@@ -127,19 +127,12 @@ describe('several gateway nodes on one Redis', { skip: redisUnavailable() ?? fal
         mt_messaging_cred: mt,
       });
     }
-    await store.putConnector({
-      cid: 'up',
-      type: 'smppc',
-      started: true,
-      settings: {
-        host: '127.0.0.1',
-        port: smsc.port,
-        system_id: 'gw',
-        password: 'gw',
+    await store.putConnector(
+      smscConnector('up', smsc.port, {
         reconnect_delay_secs: 0.1,
         reconnect_max_delay_secs: 0.5,
-      },
-    });
+      }),
+    );
     await store.putMtRoute({ order: 0, type: 'default', connectors: ['up'], filters: [], rate: 0.01 });
     await store.close();
     nodes.push(await startNode(dir, 'a', redis.url), await startNode(dir, 'b', redis.url));

@@ -17,7 +17,7 @@ import type { Pdu, PduOf } from '../../src/smpp/codec/index.js';
 import { splitText } from '../../src/smpp/text/index.js';
 import type { Store } from '../../src/store/index.js';
 import { Esme } from '../helpers/esme.js';
-import { type FakeSmsc, type SmscOptions, startSmsc } from '../helpers/smsc.js';
+import { type FakeSmsc, type SmscOptions, smscConnector, startSmsc } from '../helpers/smsc.js';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -42,22 +42,15 @@ interface World {
 async function world(smscOptions: SmscOptions = {}, connector: Record<string, unknown> = {}): Promise<World> {
   const smsc = await startSmsc({ receipts: { delayMs: 5 }, ...smscOptions });
   const { store, cleanup } = await sqliteStoreWith([await makeUser()], [defaultRoute(0, 'up1')]);
-  await store.putConnector({
-    cid: 'up1',
-    type: 'smppc',
-    started: true,
-    settings: {
-      host: '127.0.0.1',
-      port: smsc.port,
-      system_id: 'gw',
-      password: 'gw',
+  await store.putConnector(
+    smscConnector('up1', smsc.port, {
       bind: 'transceiver',
       reconnect_delay_secs: 0.05,
       reconnect_max_delay_secs: 0.2,
       response_timeout_secs: 2,
       ...connector,
-    },
-  });
+    }),
+  );
   await store.putMoRoute({ order: 0, type: 'default', targets: [{ kind: 'smpps', username: 'user1' }], filters: [] });
   const node = new GatewayNode({
     store,

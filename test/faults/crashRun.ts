@@ -23,7 +23,7 @@ import { defaultMtMessagingCredential, defaultSmppsCredential, type Store } from
 import { openRedisStore } from '../../src/store/redis/redisStore.js';
 import { openSqliteStore } from '../../src/store/sqlite/sqliteStore.js';
 import { startRedis, type TestRedis } from '../helpers/redisServer.js';
-import { type FakeSmsc, startSmsc } from '../helpers/smsc.js';
+import { type FakeSmsc, smscConnector, startSmsc } from '../helpers/smsc.js';
 import { CrashLoad } from './crashLoad.js';
 import { type GatewayProcess, startGatewayProcess } from './gatewayProcess.js';
 
@@ -65,22 +65,15 @@ async function provision(store: Store, smscPort: number): Promise<void> {
     smpps_cred: defaultSmppsCredential(),
     mt_messaging_cred: defaultMtMessagingCredential(),
   });
-  await store.putConnector({
-    cid: 'up',
-    type: 'smppc',
-    started: true,
-    settings: {
-      host: '127.0.0.1',
-      port: smscPort,
-      system_id: 'gw',
-      password: 'gw',
+  await store.putConnector(
+    smscConnector('up', smscPort, {
       bind: 'transceiver',
       bind_count: 2,
       window: 100,
       reconnect_delay_secs: 0.1,
       reconnect_max_delay_secs: 0.5,
-    },
-  });
+    }),
+  );
   await store.putMtRoute({ order: 0, type: 'default', connectors: ['up'], filters: [], rate: 0 });
 }
 

@@ -9,7 +9,7 @@ import type { PduOf } from '../../src/smpp/codec/index.js';
 import type { MemoryLogger } from '../../src/smpp/session/log.js';
 import type { Store } from '../../src/store/index.js';
 import { Esme, submitDefaults } from '../helpers/esme.js';
-import { type FakeSmsc, type SmscOptions, startSmsc } from '../helpers/smsc.js';
+import { type FakeSmsc, type SmscOptions, smscConnector, startSmsc } from '../helpers/smsc.js';
 import { PASSWORD } from './harness.js';
 
 /** mulberry32: a small seeded generator, so a failing run's cut times can be replayed from its seed. */
@@ -71,22 +71,15 @@ export async function startNodeWorld(store: Store, options: NodeWorldOptions = {
 async function startNode(store: Store, smsc: FakeSmsc, options: NodeWorldOptions): Promise<NodeWorld> {
   await store.createUser(await makeUser());
   await store.putMtRoute(defaultRoute(0, 'up1'));
-  await store.putConnector({
-    cid: 'up1',
-    type: 'smppc',
-    started: true,
-    settings: {
-      host: '127.0.0.1',
-      port: smsc.port,
-      system_id: 'gw',
-      password: 'gw',
+  await store.putConnector(
+    smscConnector('up1', smsc.port, {
       bind: 'transceiver',
       reconnect_delay_secs: 0.05,
       reconnect_max_delay_secs: 0.5,
       response_timeout_secs: 2,
       ...options.connector,
-    },
-  });
+    }),
+  );
   const log = memoryLogger();
   const node = new GatewayNode({
     store,

@@ -21,6 +21,7 @@ import {
   SmppSession,
   silentLogger,
 } from '../../src/smpp/session/index.js';
+import type { ConnectorRecord } from '../../src/store/model.js';
 
 /** How the SMSC writes the message ids it gives out. */
 export type SmscIdFormat = 'uuid' | 'decimal' | 'hex';
@@ -503,6 +504,19 @@ function wantsReceipt(registeredDelivery: number, state: SmscStateName): boolean
   if (level === 1) return true;
   if (level === 2) return FAILURE_STATES.has(state);
   return false;
+}
+
+/**
+ * A started smppc connector record for a fake SMSC on loopback `port` (system_id and password `gw`; the fake SMSC
+ * takes any bind unless given `accounts`), with `settings` on top.
+ */
+export function smscConnector(cid: string, port: number, settings: Record<string, unknown> = {}): ConnectorRecord {
+  return {
+    cid,
+    type: 'smppc',
+    started: true,
+    settings: { host: '127.0.0.1', port, system_id: 'gw', password: 'gw', ...settings },
+  };
 }
 
 /** Starts a fake SMSC listening on loopback (port 0 by default) and resolves once it listens. */
