@@ -6,23 +6,12 @@
 
 import { decodePdu, encodePdu, Framer, type Pdu } from '../src/smpp/codec/index.js';
 import { nodeSmpp } from '../test/helpers/nodeSmpp.js';
+import { seededRandom } from '../test/helpers/random.js';
 
 const QUICK = process.argv.includes('--quick');
 const JSON_OUT = process.argv.includes('--json');
 const RUNS = QUICK ? 3 : 7;
 const RUN_MS = QUICK ? 100 : 300;
-
-/** Deterministic PRNG (mulberry32) so every run cuts the stream the same way. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const text160 = 'The quick brown fox jumps over the lazy dog. '.repeat(4).slice(0, 160);
 const receiptText =
@@ -148,7 +137,7 @@ function framerStream(): { chunks: Buffer[]; pdus: number; bytes: number } {
   const parts: Buffer[] = [];
   for (let i = 0; i < 10_000; i++) parts.push(kinds[i % 3]);
   const base = Buffer.concat(parts);
-  const random = prng(2775);
+  const random = seededRandom(2775);
   const chunks: Buffer[] = [];
   let pos = 0;
   while (pos < base.length) {

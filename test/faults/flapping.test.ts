@@ -8,15 +8,8 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { sqliteStoreWith } from '../../src/gateway/pipeline.fixtures.js';
-import {
-  CountingEsme,
-  type NodeWorld,
-  percentile,
-  printTable,
-  seededRandom,
-  startNodeWorld,
-  until,
-} from './wholeNode.js';
+import { seededRandom } from '../helpers/random.js';
+import { CountingEsme, type NodeWorld, percentile, printTable, startNodeWorld, until } from './wholeNode.js';
 
 const SECONDS = Number(process.env.FLAP_SECONDS ?? 60);
 const RATE = Number(process.env.FLAP_RATE ?? 100);

@@ -12,18 +12,6 @@ import { Esme, submitDefaults } from '../helpers/esme.js';
 import { type FakeSmsc, type SmscOptions, smscConnector, startSmsc } from '../helpers/smsc.js';
 import { PASSWORD } from './harness.js';
 
-/** mulberry32: a small seeded generator, so a failing run's cut times can be replayed from its seed. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Polls `cond` every 20 ms; throws naming `what` after `ms`. */
 export async function until(what: string, cond: () => boolean | Promise<boolean>, ms = 10_000): Promise<void> {
   const end = Date.now() + ms;

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
+import { seededRandom } from '../../../test/helpers/random.js';
 import { countParts } from './choose.js';
 import { decodeText } from './dataCoding.js';
 import { MessageTooLongError, UnrepresentableTextError } from './errors.js';
@@ -129,21 +130,9 @@ describe('splitBinary', () => {
 
 // ---- properties: whatever is split comes back whole, however the parts arrive ----
 
-/** A small deterministic PRNG, so a failing case replays from fast-check's seed. */
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** The parts shuffled, with some sent twice. */
 function deliveryOrder<T>(parts: T[], seed: number): T[] {
-  const rand = prng(seed);
+  const rand = seededRandom(seed);
   const out = [...parts];
   for (const p of parts) if (rand() < 0.3) out.push(p);
   for (let i = out.length - 1; i > 0; i--) {
